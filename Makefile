@@ -1,0 +1,67 @@
+# A thin layer over CMake and the project's scripts. On a fresh machine:
+#   make demo   # the simulated 3-pod cluster, end to end
+#   make test   # installs what it needs, builds, runs every test
+SHELL := /bin/bash
+BUILD ?= build
+JOBS ?= $(shell nproc)
+CMAKE_FLAGS ?=
+CTEST_FLAGS ?= --output-on-failure
+
+.PHONY: all deps build test unit integration e2e manifests demo asan tsan \
+        bench image format clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_FLAGS)
+
+build: $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# Everything: unit tests, the real binary on bad input, real Kafka, simulated
+# pods, manifests.
+test: deps build
+	cd $(BUILD) && ctest $(CTEST_FLAGS)
+
+unit: build
+	cd $(BUILD) && ctest $(CTEST_FLAGS) -L unit
+
+integration: deps build
+	cd $(BUILD) && ctest $(CTEST_FLAGS) -L integration
+
+e2e: deps build
+	cd $(BUILD) && ctest $(CTEST_FLAGS) -L e2e
+
+manifests: deps
+	tests/manifests/validate.sh
+
+demo: deps build
+	tests/e2e/demo.sh
+
+# Sanitizer builds: ASan+UBSan runs the unit tests; TSan the server's tests.
+asan:
+	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DKAFKA_AGENT_SANITIZE=address,undefined -DKAFKA_AGENT_BUILD_BENCH=OFF
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest $(CTEST_FLAGS) -L unit
+
+tsan:
+	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+	  -DKAFKA_AGENT_SANITIZE=thread -DKAFKA_AGENT_BUILD_BENCH=OFF
+	cmake --build build-tsan -j $(JOBS)
+	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ctest $(CTEST_FLAGS) -L tsan
+
+bench: deps build
+	bench/run.sh
+
+image:
+	container/build-image.sh
+
+format:
+	clang-format -i agent/*.h agent/*.cc tests/unit/*.h tests/unit/*.cc tests/cli/*.cc
+
+clean:
+	rm -rf $(BUILD) build-asan build-tsan

@@ -1,0 +1,181 @@
+#include "agent/client.h"
+
+#include <chrono>
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "agent/cli.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "kafka_agent/v1/agent.grpc.pb.h"
+
+namespace kafka_agent {
+namespace {
+
+namespace v1 = ::kafka_agent::v1;
+using ::google::protobuf::util::TimeUtil;
+
+std::string Ids(const google::protobuf::RepeatedField<int32_t>& ids) {
+  return absl::StrJoin(ids, ",");
+}
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, opts).ok()) {
+    return "{}";
+  }
+  return out;
+}
+
+std::unique_ptr<v1::KafkaAgent::Stub> Connect(const ClientOptions& o) {
+  return v1::KafkaAgent::NewStub(
+      grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials()));
+}
+
+void SetDeadline(grpc::ClientContext* ctx, const ClientOptions& o) {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(o.timeout));
+}
+
+int RpcFailed(CliContext& ctx, const ClientOptions& o, const char* what,
+              const grpc::Status& s) {
+  *ctx.err << "kafka-agent: " << what << " on " << o.addr
+           << " failed: " << s.error_message() << " (" << s.error_code()
+           << "); is `kafka-agent serve` running there? (--addr)\n";
+  return 1;
+}
+
+}  // namespace
+
+std::string FormatStatusSummary(const v1::AgentStatus& s) {
+  const v1::Identity& id = s.identity();
+  std::string out = absl::StrFormat(
+      "agent    %s (node.id %d, %s) bootstrap %s\n", id.pod_name(),
+      id.node_id(), absl::StrJoin(id.process_roles(), ","), s.bootstrap());
+  absl::StrAppendFormat(
+      &out, "cluster  %s, controller %d, brokers [%s]\n",
+      s.cluster_id().empty() ? "(unknown)" : s.cluster_id(),
+      s.controller_id(), Ids(s.brokers()));
+  absl::StrAppendFormat(&out, "ready    %s: %s\n", s.ready() ? "yes" : "NO",
+                        s.ready_reason());
+  const v1::PartitionCounts& c = s.counts();
+  absl::StrAppendFormat(
+      &out,
+      "counts   %d partitions in %d topics; here: %d led, %d hosted, %d not "
+      "in ISR; cluster: %d under-replicated, %d under min ISR, %d offline\n",
+      c.partitions(), c.topics(), c.partitions_led(), c.replicas_hosted(),
+      c.not_in_isr(), c.under_replicated(), c.under_min_isr(), c.offline());
+  absl::StrAppendFormat(
+      &out, "snapshot %s old%s%s\n",
+      s.has_snapshot_age()
+          ? absl::StrCat(absl::ToDoubleSeconds(absl::Milliseconds(
+                             TimeUtil::DurationToMilliseconds(s.snapshot_age()))),
+                         "s")
+          : "(none)",
+      s.snapshot_stale() ? " (STALE)" : "",
+      s.last_error().empty() ? "" : absl::StrCat("; last error: ", s.last_error()));
+  return out;
+}
+
+std::string FormatPartitionTable(const v1::ListPartitionsResponse& r) {
+  size_t w = 5;
+  for (const v1::Partition& p : r.partitions()) w = std::max(w, p.topic().size());
+  std::string out = absl::StrFormat("%-*s  %9s  %6s  %-12s  %-12s  %7s  %s\n",
+                                    static_cast<int>(w), "TOPIC", "PARTITION",
+                                    "LEADER", "REPLICAS", "ISR", "MIN-ISR",
+                                    "STATE");
+  for (const v1::Partition& p : r.partitions()) {
+    std::vector<std::string> state;
+    if (p.offline()) state.push_back("offline");
+    if (p.under_min_isr()) state.push_back("under-min-isr");
+    if (p.under_replicated()) state.push_back("under-replicated");
+    absl::StrAppendFormat(
+        &out, "%-*s  %9d  %6s  %-12s  %-12s  %7s  %s\n", static_cast<int>(w),
+        p.topic(), p.partition(),
+        p.leader() < 0 ? "none" : absl::StrCat(p.leader()), Ids(p.replicas()),
+        Ids(p.isr()),
+        p.min_insync_replicas() > 0 ? absl::StrCat(p.min_insync_replicas())
+                                    : "?",
+        state.empty() ? "ok" : absl::StrJoin(state, ","));
+  }
+  return out;
+}
+
+std::string FormatRestartSafety(const v1::CheckRestartSafetyResponse& r) {
+  std::string out = absl::StrCat(r.safe() ? "safe" : "UNSAFE", ": ",
+                                 r.reason(), "\n");
+  for (const v1::PartitionAtRisk& a : r.at_risk()) {
+    const v1::Partition& p = a.partition();
+    absl::StrAppendFormat(&out, "  %s-%d: isr [%s] -> %d left; %s\n",
+                          p.topic(), p.partition(), Ids(p.isr()), a.isr_after(),
+                          a.reason());
+  }
+  return out;
+}
+
+int RunStatus(const ClientOptions& o, CliContext& ctx) {
+  auto stub = Connect(o);
+  v1::AgentStatus status;
+  {
+    grpc::ClientContext c;
+    SetDeadline(&c, o);
+    grpc::Status s = stub->GetStatus(&c, v1::GetStatusRequest(), &status);
+    if (!s.ok()) return RpcFailed(ctx, o, "GetStatus", s);
+  }
+  v1::ListPartitionsRequest req;
+  req.set_topic(o.topic);
+  req.set_under_replicated(o.under_replicated);
+  req.set_under_min_isr(o.under_min_isr);
+  req.set_offline(o.offline);
+  v1::ListPartitionsResponse parts;
+  {
+    grpc::ClientContext c;
+    SetDeadline(&c, o);
+    grpc::Status s = stub->ListPartitions(&c, req, &parts);
+    if (!s.ok()) return RpcFailed(ctx, o, "ListPartitions", s);
+  }
+  if (o.json) {
+    *ctx.out << "{\"status\":" << Json(status)
+             << ",\"partitions\":" << Json(parts) << "}\n";
+  } else {
+    *ctx.out << FormatStatusSummary(status) << "\n"
+             << FormatPartitionTable(parts);
+  }
+  ctx.out->flush();
+  if (!status.has_snapshot_time()) {
+    *ctx.err << "kafka-agent: the agent has not reached Kafka yet"
+             << (status.last_error().empty() ? "" : ": ")
+             << status.last_error() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int RunCheckRestart(const ClientOptions& o, CliContext& ctx) {
+  auto stub = Connect(o);
+  v1::CheckRestartSafetyRequest req;
+  if (o.node_id.has_value()) req.set_node_id(*o.node_id);
+  v1::CheckRestartSafetyResponse resp;
+  grpc::ClientContext c;
+  SetDeadline(&c, o);
+  grpc::Status s = stub->CheckRestartSafety(&c, req, &resp);
+  if (!s.ok()) {
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        s.error_message().rfind("cannot judge", 0) == 0) {
+      *ctx.err << "UNSAFE (unknown): " << s.error_message() << "\n";
+      return 1;
+    }
+    return RpcFailed(ctx, o, "CheckRestartSafety", s);
+  }
+  *ctx.out << FormatRestartSafety(resp);
+  ctx.out->flush();
+  return resp.safe() ? 0 : 1;
+}
+
+}  // namespace kafka_agent

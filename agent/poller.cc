@@ -1,0 +1,86 @@
+#include "agent/poller.h"
+
+#include <set>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/log.h"
+
+namespace kafka_agent {
+
+Poller::Poller(KafkaAdmin& admin, Clock& clock, SnapshotStore& store,
+               PollerOptions options)
+    : admin_(admin), clock_(clock), store_(store), options_(options) {}
+
+void Poller::PollOnce() {
+  const absl::Time start = clock_.Now();
+  std::shared_ptr<const Snapshot> prev = store_.Get();
+  Snapshot next;
+  next.attempted_at = start;
+
+  auto md = admin_.FetchMetadata(options_.request_timeout);
+  if (!md.ok()) {
+    next.cluster = prev->cluster;
+    next.taken_at = prev->taken_at;
+    next.last_error = std::string(md.status().message());
+    if (next.last_error != last_logged_error_) {
+      spdlog::warn("poll: {}", next.last_error);
+      last_logged_error_ = next.last_error;
+    }
+    store_.Publish(std::move(next));
+    return;
+  }
+  if (!last_logged_error_.empty() || !prev->has_data()) {
+    spdlog::info("poll: connected; cluster {} with brokers {} and {} partitions",
+                 md->cluster_id, absl::StrJoin(md->brokers, ","),
+                 md->partitions.size());
+    last_logged_error_.clear();
+  }
+
+  // min.insync.replicas: ask for topics never asked or due for refresh; drop
+  // topics that are gone.
+  std::set<std::string> topics;
+  for (const PartitionState& p : md->partitions) topics.insert(p.topic);
+  for (auto it = min_isr_.begin(); it != min_isr_.end();) {
+    it = topics.count(it->first) ? std::next(it) : min_isr_.erase(it);
+  }
+  std::vector<std::string> due;
+  for (const std::string& t : topics) {
+    auto it = min_isr_.find(t);
+    if (it == min_isr_.end() ||
+        start - it->second.fetched_at >= options_.min_isr_refresh) {
+      due.push_back(t);
+    }
+  }
+  if (!due.empty()) {
+    auto fetched = admin_.FetchMinInsyncReplicas(due, options_.request_timeout);
+    if (fetched.ok()) {
+      for (const auto& [topic, value] : *fetched) {
+        min_isr_[topic] = {value, start};
+      }
+    } else {
+      next.last_error = absl::StrCat("min.insync.replicas unknown for ",
+                                     due.size(), " topic(s): ",
+                                     fetched.status().message());
+      spdlog::warn("poll: {}", next.last_error);
+    }
+  }
+  for (PartitionState& p : md->partitions) {
+    auto it = min_isr_.find(p.topic);
+    if (it != min_isr_.end()) p.min_isr = it->second.value;
+  }
+  next.cluster = *std::move(md);
+  next.taken_at = start;
+  store_.Publish(std::move(next));
+}
+
+void Poller::Run(const absl::Notification& stop) {
+  while (!stop.HasBeenNotified()) {
+    const absl::Time start = clock_.Now();
+    PollOnce();
+    if (!clock_.SleepUntil(start + options_.interval, stop)) break;
+  }
+}
+
+}  // namespace kafka_agent

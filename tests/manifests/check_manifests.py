@@ -1,0 +1,546 @@
+#!/usr/bin/env python3
+"""Asserts the safety properties of a built kafka-agent kustomization.
+
+Reads the output of `kustomize build` (a file, or - for stdin) and checks what
+a schema cannot: the native sidecar, the probes, the security context, where
+CLUSTER_ID comes from, that nothing hard-codes the quorum, and that the values
+the init container, the sidecar, the Services and the Kafka container each
+hold agree with one another.
+
+Prints one line per check ("ok - ..." / "FAIL - ...: why") and a closing
+"N passed, M failed" line; exits 1 when any check failed, 2 on bad input.
+"""
+
+import argparse
+import base64
+import binascii
+import re
+import sys
+
+try:
+    import yaml
+except ImportError:  # pragma: no cover - reported to the caller
+    sys.stderr.write("check_manifests: PyYAML is missing "
+                     "(apt-get install python3-yaml, or pip install pyyaml)\n")
+    sys.exit(2)
+
+INIT = "kafka-agent-init"
+SIDECAR = "kafka-agent"
+KAFKA = "kafka"
+GRPC_PORT = 50051
+# Identity settings both agent containers must agree on (init renders the
+# config for a node, serve answers for the same node).
+IDENTITY_ENV = ("KAFKA_HEADLESS_SERVICE", "KAFKA_CLUSTER_DOMAIN",
+                "KAFKA_CONTROLLERS", "KAFKA_NODE_ID_OFFSET",
+                "KAFKA_BROKER_PORT", "KAFKA_CONTROLLER_PORT")
+# The apache/kafka entrypoint appends every other KAFKA_* variable to
+# server.properties, after (and so over) the file the agent rendered.
+KAFKA_JVM_ENV = {"KAFKA_HEAP_OPTS", "KAFKA_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS",
+                 "KAFKA_LOG4J_OPTS", "KAFKA_JMX_OPTS", "KAFKA_GC_LOG_OPTS"}
+# Paths the apache/kafka image writes at run time (see statefulset.yaml).
+KAFKA_WRITABLE = ("/opt/kafka/config", "/opt/kafka/logs", "/tmp",
+                  "/var/lib/kafka/data")
+
+
+class Checker:
+    def __init__(self, quiet=False):
+        self.passed = 0
+        self.failed = []
+        self.quiet = quiet
+
+    def check(self, name, ok, why=""):
+        if ok:
+            self.passed += 1
+            if not self.quiet:
+                print(f"ok - {name}")
+        else:
+            self.failed.append(name)
+            if not self.quiet:
+                print(f"FAIL - {name}: {why}" if why else f"FAIL - {name}")
+        return ok
+
+
+def load(path):
+    text = sys.stdin.read() if path == "-" else open(path, encoding="utf-8").read()
+    return [d for d in yaml.safe_load_all(text) if d]
+
+
+def find(docs, kind, name=None):
+    return [d for d in docs if d.get("kind") == kind
+            and (name is None or d.get("metadata", {}).get("name") == name)]
+
+
+def env_map(container):
+    return {e["name"]: e for e in container.get("env", []) or []}
+
+
+def literal(container, name):
+    e = env_map(container).get(name)
+    return None if e is None or "value" not in e else str(e["value"])
+
+
+def mounts(container):
+    return {m["mountPath"]: m for m in container.get("volumeMounts", []) or []}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("manifest", help="output of `kustomize build` (- for stdin)")
+    ap.add_argument("--expect-namespace")
+    ap.add_argument("--expect-replicas", type=int)
+    ap.add_argument("--expect-controllers", type=int)
+    ap.add_argument("--expect-cluster-domain")
+    ap.add_argument("--self-test", action="store_true",
+                    help="instead: break the manifest in known ways and check "
+                         "that each breakage is caught")
+    args = ap.parse_args()
+
+    try:
+        docs = load(args.manifest)
+    except (OSError, yaml.YAMLError) as e:
+        sys.stderr.write(f"check_manifests: cannot read {args.manifest}: {e}\n")
+        return 2
+    if args.self_test:
+        return self_test(docs, args)
+    c = Checker()
+    check_all(docs, args, c)
+    return finish(c)
+
+
+def check_all(docs, args, c):
+
+    stss = find(docs, "StatefulSet")
+    if not c.check("exactly one StatefulSet", len(stss) == 1,
+                   f"found {len(stss)}"):
+        return
+    sts = stss[0]
+    spec = sts.get("spec", {})
+    pod = spec.get("template", {}).get("spec", {})
+    pod_labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
+    ns = sts.get("metadata", {}).get("namespace")
+    inits = pod.get("initContainers", []) or []
+    mains = pod.get("containers", []) or []
+    by_name = {x.get("name"): x for x in inits + mains}
+    init = by_name.get(INIT, {})
+    side = by_name.get(SIDECAR, {})
+    kafka = by_name.get(KAFKA, {})
+
+    # --- Namespace and objects -------------------------------------------------
+    c.check("StatefulSet is named kafka",
+            sts["metadata"].get("name") == "kafka", sts["metadata"].get("name"))
+    if args.expect_namespace:
+        c.check(f"namespace is {args.expect_namespace}",
+                ns == args.expect_namespace, f"StatefulSet is in {ns!r}")
+    c.check("a Namespace object for the StatefulSet's namespace",
+            bool(find(docs, "Namespace", ns)), f"no Namespace {ns!r}")
+    stray = sorted({f"{d['kind']}/{d['metadata']['name']}" for d in docs
+                    if d.get("kind") != "Namespace"
+                    and d["metadata"].get("namespace") != ns})
+    c.check("every namespaced object is in the same namespace", not stray,
+            ", ".join(stray))
+    unlabelled = sorted(f"{d['kind']}/{d['metadata']['name']}" for d in docs
+                        if d["metadata"].get("labels", {})
+                        .get("app.kubernetes.io/name") != "kafka")
+    c.check("every object is labelled app.kubernetes.io/name=kafka",
+            not unlabelled, ", ".join(unlabelled))
+
+    # --- StatefulSet shape -----------------------------------------------------
+    replicas = spec.get("replicas")
+    if args.expect_replicas is not None:
+        c.check(f"replicas is {args.expect_replicas}",
+                replicas == args.expect_replicas, f"replicas: {replicas}")
+    c.check("podManagementPolicy is Parallel",
+            spec.get("podManagementPolicy") == "Parallel",
+            spec.get("podManagementPolicy"))
+    c.check("updateStrategy is RollingUpdate",
+            spec.get("updateStrategy", {}).get("type") == "RollingUpdate",
+            spec.get("updateStrategy"))
+    sel = spec.get("selector", {}).get("matchLabels", {})
+    c.check("selector matches the pod template labels",
+            bool(sel) and all(pod_labels.get(k) == v for k, v in sel.items()),
+            f"selector {sel}, labels {pod_labels}")
+    c.check("terminationGracePeriodSeconds allows a controlled shutdown (>= 60)",
+            (pod.get("terminationGracePeriodSeconds") or 30) >= 60,
+            pod.get("terminationGracePeriodSeconds"))
+
+    # --- Containers, in order ---------------------------------------------------
+    names = [x.get("name") for x in inits]
+    c.check(f"initContainers are [{INIT}, {SIDECAR}] in that order",
+            names == [INIT, SIDECAR], names)
+    c.check(f"containers[0] is {KAFKA}",
+            bool(mains) and mains[0].get("name") == KAFKA,
+            [x.get("name") for x in mains])
+    c.check(f"{INIT} runs `kafka-agent init`", init.get("args") == ["init"]
+            and not init.get("command"), init.get("args"))
+    c.check(f"{INIT} is a plain init container (runs to completion)",
+            init.get("restartPolicy") is None, init.get("restartPolicy"))
+    c.check(f"{SIDECAR} runs `kafka-agent serve`", side.get("args") == ["serve"]
+            and not side.get("command"), side.get("args"))
+    c.check(f"{SIDECAR} is a native sidecar (restartPolicy: Always)",
+            side.get("restartPolicy") == "Always", side.get("restartPolicy"))
+    c.check(f"{INIT} and {SIDECAR} use the same image",
+            bool(init.get("image")) and init.get("image") == side.get("image"),
+            f"{init.get('image')} vs {side.get('image')}")
+    c.check("the Kafka container uses the apache/kafka image (4.x)",
+            re.match(r"^(.*/)?apache/kafka:4\.", kafka.get("image", "")) is not None,
+            kafka.get("image"))
+
+    # --- Probes -----------------------------------------------------------------
+    rp = (kafka.get("readinessProbe") or {}).get("grpc") or {}
+    c.check("kafka readinessProbe is grpc 50051 service kafka.ready",
+            rp.get("port") == GRPC_PORT and rp.get("service") == "kafka.ready",
+            kafka.get("readinessProbe"))
+    sp = (kafka.get("startupProbe") or {}).get("grpc") or {}
+    c.check("kafka startupProbe is grpc 50051 service kafka.broker",
+            sp.get("port") == GRPC_PORT and sp.get("service") == "kafka.broker",
+            kafka.get("startupProbe"))
+    sprobe = kafka.get("startupProbe") or {}
+    budget = (sprobe.get("periodSeconds") or 10) * (sprobe.get("failureThreshold") or 3)
+    c.check("kafka startupProbe allows >= 5 minutes for log recovery",
+            budget >= 300, f"{budget}s")
+    c.check("kafka has no livenessProbe (a fenced broker is not fixed by a restart)",
+            "livenessProbe" not in kafka, kafka.get("livenessProbe"))
+    lp = (side.get("livenessProbe") or {}).get("grpc") or {}
+    c.check(f"{SIDECAR} livenessProbe is grpc 50051 service \"\" (the agent)",
+            lp.get("port") == GRPC_PORT and lp.get("service", "") == "",
+            side.get("livenessProbe"))
+    ssp = (side.get("startupProbe") or {}).get("grpc") or {}
+    c.check(f"{SIDECAR} has a grpc startupProbe on 50051 (Kafka starts after it)",
+            ssp.get("port") == GRPC_PORT, side.get("startupProbe"))
+    c.check(f"{SIDECAR} has no readinessProbe (a sidecar's would gate the pod)",
+            "readinessProbe" not in side, side.get("readinessProbe"))
+    ports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
+    c.check(f"{SIDECAR} declares containerPort 50051 named grpc",
+            ports.get(GRPC_PORT) == "grpc", ports)
+    listen = literal(side, "KAFKA_AGENT_GRPC_LISTEN")
+    c.check("KAFKA_AGENT_GRPC_LISTEN (if set) listens on the probed port",
+            listen is None or listen.rsplit(":", 1)[-1] == str(GRPC_PORT), listen)
+
+    # --- Environment: the shapes the e2e tests parse ------------------------------
+    bad_env = []
+    for ctr in inits + mains:
+        if ctr.get("envFrom"):
+            bad_env.append(f"{ctr['name']}: envFrom")
+        for e in ctr.get("env", []) or []:
+            vf = e.get("valueFrom")
+            if "value" in e and vf is None:
+                continue
+            if vf and len(vf) == 1 and next(iter(vf)) in (
+                    "fieldRef", "secretKeyRef", "configMapKeyRef"):
+                continue
+            bad_env.append(f"{ctr['name']}: {e.get('name')}")
+    c.check("every env entry is a literal value or a fieldRef/secretKeyRef/"
+            "configMapKeyRef (no envFrom)", not bad_env, ", ".join(bad_env))
+    for ctr_name, ctr in ((INIT, init), (SIDECAR, side)):
+        env = env_map(ctr)
+        for var, path in (("POD_NAME", "metadata.name"),
+                          ("POD_NAMESPACE", "metadata.namespace")):
+            got = ((env.get(var) or {}).get("valueFrom") or {}).get("fieldRef", {})
+            c.check(f"{ctr_name} {var} comes from the Downward API ({path})",
+                    got.get("fieldPath") == path, env.get(var))
+    differ = [v for v in IDENTITY_ENV if literal(init, v) != literal(side, v)]
+    c.check(f"{INIT} and {SIDECAR} agree on {', '.join(IDENTITY_ENV)}",
+            not differ, ", ".join(f"{v}: {literal(init, v)!r} vs "
+                                  f"{literal(side, v)!r}" for v in differ))
+    headless_name = literal(init, "KAFKA_HEADLESS_SERVICE")
+    c.check("KAFKA_HEADLESS_SERVICE is the StatefulSet's serviceName",
+            headless_name is not None and headless_name == spec.get("serviceName"),
+            f"{headless_name!r} vs serviceName {spec.get('serviceName')!r}")
+    controllers = literal(init, "KAFKA_CONTROLLERS")
+    try:
+        n_ctrl = int(controllers)
+    except (TypeError, ValueError):
+        n_ctrl = None
+    c.check("KAFKA_CONTROLLERS is an odd number between 1 and replicas",
+            n_ctrl is not None and isinstance(replicas, int)
+            and 1 <= n_ctrl <= replicas and n_ctrl % 2 == 1,
+            f"controllers {controllers!r}, replicas {replicas!r}")
+    if args.expect_controllers is not None:
+        c.check(f"KAFKA_CONTROLLERS is {args.expect_controllers}",
+                n_ctrl == args.expect_controllers, controllers)
+    if args.expect_cluster_domain:
+        c.check(f"KAFKA_CLUSTER_DOMAIN is {args.expect_cluster_domain}",
+                literal(init, "KAFKA_CLUSTER_DOMAIN") == args.expect_cluster_domain,
+                literal(init, "KAFKA_CLUSTER_DOMAIN"))
+    kenv = env_map(kafka)
+    leaking = sorted(n for n in kenv if n.startswith("KAFKA_") and n not in KAFKA_JVM_ENV)
+    c.check("the Kafka container sets no KAFKA_* server property by env "
+            "(the image would append it over the agent's file)",
+            not leaking, ", ".join(leaking))
+    c.check("enableServiceLinks is false (no KAFKA_SERVICE_* / KAFKA_PORT_* env)",
+            pod.get("enableServiceLinks") is False, pod.get("enableServiceLinks"))
+
+    # --- CLUSTER_ID ---------------------------------------------------------------
+    cid = kenv.get("CLUSTER_ID") or {}
+    ref = (cid.get("valueFrom") or {})
+    kref = ref.get("secretKeyRef") or ref.get("configMapKeyRef")
+    c.check("CLUSTER_ID comes from a secretKeyRef or configMapKeyRef",
+            "value" not in cid and kref is not None, cid)
+    if kref:
+        kind = "Secret" if "secretKeyRef" in ref else "ConfigMap"
+        objs = find(docs, kind, kref.get("name"))
+        raw = None
+        if objs:
+            o = objs[0]
+            if kind == "Secret" and kref.get("key") in (o.get("data") or {}):
+                try:
+                    raw = base64.b64decode(o["data"][kref["key"]]).decode()
+                except (binascii.Error, UnicodeDecodeError):
+                    raw = ""
+            else:
+                raw = ((o.get("stringData") or {}).get(kref.get("key"))
+                       or (o.get("data") or {}).get(kref.get("key")))
+        c.check(f"the {kind} {kref.get('name')!r} holds key {kref.get('key')!r}",
+                raw is not None, "missing from the build")
+        if raw is not None:
+            c.check("CLUSTER_ID is a KRaft cluster id (22 chars base64url, 16 bytes)",
+                    valid_cluster_id(raw), repr(raw))
+        if kind == "Secret" and kref.get("optional"):
+            c.check("CLUSTER_ID's secretKeyRef is not optional", False,
+                    "optional: true would start Kafka with the image's default id")
+    sts_text = yaml.safe_dump(sts)
+    c.check("no controller.quorum.voters anywhere in the StatefulSet",
+            "controller.quorum.voters" not in sts_text
+            and "CONTROLLER_QUORUM_VOTERS" not in sts_text)
+    voters_in_cm = [cm["metadata"]["name"] for cm in find(docs, "ConfigMap")
+                    for v in (cm.get("data") or {}).values()
+                    if re.search(r"^\s*controller\.quorum\.voters\s*[=:]", str(v), re.M)]
+    c.check("no ConfigMap sets controller.quorum.voters", not voters_in_cm,
+            ", ".join(voters_in_cm))
+    c.check("no CLUSTER_ID literal anywhere in the StatefulSet",
+            not re.search(r"CLUSTER_ID\W+value:", sts_text))
+
+    # --- Security -------------------------------------------------------------------
+    psc = pod.get("securityContext") or {}
+    c.check("pod runAsNonRoot: true", psc.get("runAsNonRoot") is True, psc)
+    for f in ("runAsUser", "runAsGroup", "fsGroup"):
+        v = psc.get(f)
+        c.check(f"pod {f} is a numeric non-root id",
+                isinstance(v, int) and not isinstance(v, bool) and v > 0, v)
+    c.check("pod seccompProfile is RuntimeDefault",
+            (psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault",
+            psc.get("seccompProfile"))
+    c.check("pod does not mount a service account token",
+            pod.get("automountServiceAccountToken") is False,
+            pod.get("automountServiceAccountToken"))
+    for flag in ("hostNetwork", "hostPID", "hostIPC"):
+        c.check(f"pod does not use {flag}", not pod.get(flag))
+    for ctr in inits + mains:
+        sc = ctr.get("securityContext") or {}
+        n = ctr.get("name")
+        c.check(f"{n}: readOnlyRootFilesystem: true",
+                sc.get("readOnlyRootFilesystem") is True, sc)
+        c.check(f"{n}: allowPrivilegeEscalation: false",
+                sc.get("allowPrivilegeEscalation") is False, sc)
+        caps = sc.get("capabilities") or {}
+        c.check(f"{n}: capabilities drop ALL, add none",
+                "ALL" in (caps.get("drop") or []) and not caps.get("add"), caps)
+        c.check(f"{n}: not privileged", not sc.get("privileged"))
+        uid = sc.get("runAsUser", psc.get("runAsUser"))
+        c.check(f"{n}: runs as a non-root uid", isinstance(uid, int) and uid > 0,
+                uid)
+        if sc.get("runAsNonRoot") is False:
+            c.check(f"{n}: does not override runAsNonRoot", False)
+        res = ctr.get("resources") or {}
+        c.check(f"{n}: has cpu/memory requests and a memory limit",
+                all(k in (res.get("requests") or {}) for k in ("cpu", "memory"))
+                and "memory" in (res.get("limits") or {}), res)
+    sas = find(docs, "ServiceAccount", pod.get("serviceAccountName"))
+    c.check("the pod's ServiceAccount exists and does not automount a token",
+            bool(sas) and sas[0].get("automountServiceAccountToken") is False,
+            pod.get("serviceAccountName"))
+
+    # --- Volumes ----------------------------------------------------------------------
+    vols = {v["name"]: v for v in pod.get("volumes", []) or []}
+    kmounts = mounts(kafka)
+    imounts = mounts(init)
+    out = literal(init, "KAFKA_AGENT_OUTPUT") or ""
+    out_dir = out.rsplit("/", 1)[0]
+    shared = imounts.get(out_dir)
+    c.check(f"{INIT} writes KAFKA_AGENT_OUTPUT into a writable emptyDir",
+            shared is not None and not shared.get("readOnly")
+            and "emptyDir" in vols.get(shared["name"], {}),
+            f"output {out!r}, mounts {sorted(imounts)}")
+    kshared = kmounts.get("/mnt/shared/config")
+    c.check("kafka reads that same volume at /mnt/shared/config",
+            shared is not None and kshared is not None
+            and kshared["name"] == shared["name"],
+            f"kafka mounts {sorted(kmounts)}")
+    c.check("the rendered file is server.properties (what the image reads)",
+            out.endswith("/server.properties"), out)
+    base_cfg = literal(init, "KAFKA_BASE_CONFIG")
+    if base_cfg is not None:
+        bdir = base_cfg.rsplit("/", 1)[0]
+        bm = imounts.get(bdir)
+        cm_name = (vols.get(bm["name"], {}).get("configMap") or {}).get("name") if bm else None
+        cms = find(docs, "ConfigMap", cm_name) if cm_name else []
+        key = base_cfg.rsplit("/", 1)[1]
+        c.check(f"KAFKA_BASE_CONFIG comes from a ConfigMap in the build "
+                f"holding {key}",
+                bool(cms) and key in (cms[0].get("data") or {}),
+                f"{base_cfg!r} mounted from {cm_name!r}")
+    for path in KAFKA_WRITABLE:
+        m = kmounts.get(path)
+        c.check(f"kafka has a writable volume at {path}",
+                m is not None and not m.get("readOnly"), sorted(kmounts))
+    vcts = {v["metadata"]["name"]: v for v in spec.get("volumeClaimTemplates", [])}
+    dm = kmounts.get("/var/lib/kafka/data")
+    c.check("/var/lib/kafka/data is the volumeClaimTemplate `data`",
+            "data" in vcts and dm is not None and dm["name"] == "data",
+            sorted(vcts))
+
+    # --- Services and ports -------------------------------------------------------------
+    hs = find(docs, "Service", spec.get("serviceName"))
+    h = hs[0]["spec"] if hs else {}
+    c.check("the serviceName Service exists", bool(hs), spec.get("serviceName"))
+    c.check("headless Service: clusterIP None", h.get("clusterIP") == "None",
+            h.get("clusterIP"))
+    c.check("headless Service: publishNotReadyAddresses true",
+            h.get("publishNotReadyAddresses") is True,
+            h.get("publishNotReadyAddresses"))
+    hports = {p.get("name"): p.get("port") for p in h.get("ports", [])}
+    c.check("headless Service ports: 9092 tcp-kafka-int, 29093 tcp-kafka-ctrl",
+            hports.get("tcp-kafka-int") == 9092
+            and hports.get("tcp-kafka-ctrl") == 29093, hports)
+    hsel = h.get("selector") or {}
+    c.check("headless Service selects the pods",
+            bool(hsel) and all(pod_labels.get(k) == v for k, v in hsel.items()),
+            hsel)
+    clients = [s for s in find(docs, "Service")
+               if s["spec"].get("clusterIP") != "None"]
+    c.check("a client Service on 9092 selects the pods",
+            any(any(p.get("port") == 9092 for p in s["spec"].get("ports", []))
+                and all(pod_labels.get(k) == v
+                        for k, v in (s["spec"].get("selector") or {}).items())
+                and s["spec"].get("selector") for s in clients),
+            [s["metadata"]["name"] for s in clients])
+    kports = {p.get("name"): p.get("containerPort") for p in kafka.get("ports", [])}
+    c.check("kafka containerPorts match KAFKA_BROKER_PORT / KAFKA_CONTROLLER_PORT",
+            str(kports.get("tcp-kafka-int")) == (literal(init, "KAFKA_BROKER_PORT") or "9092")
+            and str(kports.get("tcp-kafka-ctrl"))
+            == (literal(init, "KAFKA_CONTROLLER_PORT") or "29093"), kports)
+
+    # --- PodDisruptionBudget --------------------------------------------------------------
+    pdbs = find(docs, "PodDisruptionBudget")
+    p = pdbs[0]["spec"] if pdbs else {}
+    c.check("a PodDisruptionBudget with maxUnavailable 1",
+            len(pdbs) == 1 and p.get("maxUnavailable") == 1
+            and "minAvailable" not in p, p)
+    psel = (p.get("selector") or {}).get("matchLabels") or {}
+    c.check("the PodDisruptionBudget selects the pods",
+            bool(psel) and all(pod_labels.get(k) == v for k, v in psel.items()),
+            psel)
+
+
+def _pod(docs):
+    return find(docs, "StatefulSet")[0]["spec"]["template"]["spec"]
+
+
+def _ctr(docs, name):
+    pod = _pod(docs)
+    return next(x for x in pod.get("initContainers", []) + pod["containers"]
+                if x["name"] == name)
+
+
+def _set_env(docs, ctr, name, entry):
+    env = _ctr(docs, ctr).setdefault("env", [])
+    env[:] = [e for e in env if e["name"] != name] + [dict(entry, name=name)]
+
+
+# Each breakage, and a phrase of the check that must catch it.
+MUTATIONS = [
+    ("sidecar loses restartPolicy: Always",
+     lambda d: _ctr(d, SIDECAR).pop("restartPolicy"), "native sidecar"),
+    ("readiness asks kafka.broker instead of kafka.ready",
+     lambda d: _ctr(d, KAFKA)["readinessProbe"]["grpc"].update(service="kafka.broker"),
+     "readinessProbe is grpc 50051 service kafka.ready"),
+    ("readiness probes another port",
+     lambda d: _ctr(d, KAFKA)["readinessProbe"]["grpc"].update(port=50052),
+     "readinessProbe is grpc 50051"),
+    ("headless Service drops publishNotReadyAddresses",
+     lambda d: find(d, "Service", "kafka-headless")[0]["spec"].pop("publishNotReadyAddresses"),
+     "publishNotReadyAddresses"),
+    ("PodDisruptionBudget allows 2",
+     lambda d: find(d, "PodDisruptionBudget")[0]["spec"].update(maxUnavailable=2),
+     "maxUnavailable 1"),
+    ("writable root filesystem on the sidecar",
+     lambda d: _ctr(d, SIDECAR)["securityContext"].update(readOnlyRootFilesystem=False),
+     "kafka-agent: readOnlyRootFilesystem"),
+    ("privilege escalation on kafka",
+     lambda d: _ctr(d, KAFKA)["securityContext"].update(allowPrivilegeEscalation=True),
+     "kafka: allowPrivilegeEscalation"),
+    ("capabilities not dropped on init",
+     lambda d: _ctr(d, INIT)["securityContext"].pop("capabilities"),
+     "kafka-agent-init: capabilities drop ALL"),
+    ("runAsNonRoot removed",
+     lambda d: _pod(d)["securityContext"].pop("runAsNonRoot"), "runAsNonRoot"),
+    ("init runs as root",
+     lambda d: _ctr(d, INIT)["securityContext"].update(runAsUser=0),
+     "kafka-agent-init: runs as a non-root uid"),
+    ("voters hard-coded in the Kafka container",
+     lambda d: _set_env(d, KAFKA, "KAFKA_CONTROLLER_QUORUM_VOTERS",
+                        {"value": "0@kafka-0.kafka-headless:29093"}),
+     "no controller.quorum.voters"),
+    ("CLUSTER_ID hard-coded",
+     lambda d: _set_env(d, KAFKA, "CLUSTER_ID", {"value": "MkU3OEVBNTcwNTJENDM2Qk"}),
+     "CLUSTER_ID comes from a secretKeyRef"),
+    ("POD_NAME hard-coded in the sidecar",
+     lambda d: _set_env(d, SIDECAR, "POD_NAME", {"value": "kafka-0"}),
+     "kafka-agent POD_NAME comes from the Downward API"),
+    ("init and sidecar disagree on the controller count",
+     lambda d: _set_env(d, SIDECAR, "KAFKA_CONTROLLERS", {"value": "5"}),
+     "agree on"),
+    ("more controllers than replicas",
+     lambda d: [_set_env(d, n, "KAFKA_CONTROLLERS", {"value": "7"}) for n in (INIT, SIDECAR)],
+     "KAFKA_CONTROLLERS is an odd number"),
+    ("Kafka container gets a no-longer-writable /tmp",
+     lambda d: [m.update(readOnly=True) for m in _ctr(d, KAFKA)["volumeMounts"]
+                if m["mountPath"] == "/tmp"],
+     "writable volume at /tmp"),
+    ("sidecar and init swapped",
+     lambda d: _pod(d)["initContainers"].reverse(), "in that order"),
+    ("service links back on",
+     lambda d: _pod(d).update(enableServiceLinks=True), "enableServiceLinks"),
+]
+
+
+def self_test(docs, args):
+    import copy
+    base = Checker(quiet=True)
+    check_all(copy.deepcopy(docs), args, base)
+    ok = 0
+    bad = []
+    if base.failed:
+        bad.append("unmodified manifest")
+        print(f"FAIL - the unmodified manifest already fails: {base.failed}")
+    for what, mutate, phrase in MUTATIONS:
+        d = copy.deepcopy(docs)
+        mutate(d)
+        c = Checker(quiet=True)
+        check_all(d, args, c)
+        if any(phrase in f for f in c.failed):
+            ok += 1
+            print(f"ok - caught: {what}")
+        else:
+            bad.append(what)
+            print(f"FAIL - not caught: {what} (failed checks: {c.failed})")
+    print(f"{ok} passed, {len(bad)} failed")
+    return 1 if bad else 0
+
+
+def valid_cluster_id(s):
+    if not re.fullmatch(r"[A-Za-z0-9_-]{22}", s or ""):
+        return False
+    try:
+        return len(base64.urlsafe_b64decode(s + "==")) == 16
+    except binascii.Error:
+        return False
+
+
+def finish(c):
+    print(f"{c.passed} passed, {len(c.failed)} failed")
+    return 1 if c.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

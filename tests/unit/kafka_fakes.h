@@ -1,0 +1,101 @@
+// Builders for cluster metadata, and a fake Kafka admin client whose answers
+// tests script (librdkafka's mock cluster always reports ISR == replicas).
+#ifndef KAFKA_AGENT_TESTS_UNIT_KAFKA_FAKES_H_
+#define KAFKA_AGENT_TESTS_UNIT_KAFKA_FAKES_H_
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "absl/synchronization/mutex.h"
+#include "agent/kafka.h"
+#include "agent/snapshot.h"
+
+namespace kafka_agent {
+namespace testing {
+
+inline PartitionState P(const std::string& topic, int32_t partition,
+                        int32_t leader, std::vector<int32_t> replicas,
+                        std::vector<int32_t> isr, int32_t min_isr) {
+  PartitionState p;
+  p.topic = topic;
+  p.partition = partition;
+  p.leader = leader;
+  p.replicas = std::move(replicas);
+  p.isr = std::move(isr);
+  p.min_isr = min_isr;
+  return p;
+}
+
+inline ClusterMetadata Cluster(std::vector<int32_t> brokers,
+                               std::vector<PartitionState> partitions) {
+  ClusterMetadata c;
+  c.cluster_id = "test-cluster";
+  c.controller_id = brokers.empty() ? -1 : brokers.front();
+  c.brokers = std::move(brokers);
+  c.partitions = std::move(partitions);
+  return c;
+}
+
+class FakeKafkaAdmin : public KafkaAdmin {
+ public:
+  // What the next FetchMetadata calls return (min_isr is cleared, as the
+  // real metadata has none).
+  void SetMetadata(absl::StatusOr<ClusterMetadata> md) {
+    absl::MutexLock lock(&mu_);
+    metadata_ = std::move(md);
+  }
+  void SetMinIsr(const std::string& topic, int32_t v) {
+    absl::MutexLock lock(&mu_);
+    min_isr_[topic] = v;
+  }
+  void FailMinIsr(absl::Status s) {
+    absl::MutexLock lock(&mu_);
+    min_isr_error_ = s;
+  }
+
+  absl::StatusOr<ClusterMetadata> FetchMetadata(absl::Duration) override {
+    absl::MutexLock lock(&mu_);
+    ++metadata_calls_;
+    if (!metadata_.ok()) return metadata_.status();
+    ClusterMetadata md = *metadata_;
+    for (auto& p : md.partitions) p.min_isr = 0;
+    return md;
+  }
+
+  absl::StatusOr<std::map<std::string, int32_t>> FetchMinInsyncReplicas(
+      const std::vector<std::string>& topics, absl::Duration) override {
+    absl::MutexLock lock(&mu_);
+    min_isr_requests_.push_back(topics);
+    if (!min_isr_error_.ok()) return min_isr_error_;
+    std::map<std::string, int32_t> out;
+    for (const auto& t : topics) {
+      auto it = min_isr_.find(t);
+      if (it != min_isr_.end()) out[t] = it->second;
+    }
+    return out;
+  }
+
+  std::vector<std::vector<std::string>> min_isr_requests() {
+    absl::MutexLock lock(&mu_);
+    return min_isr_requests_;
+  }
+  int metadata_calls() {
+    absl::MutexLock lock(&mu_);
+    return metadata_calls_;
+  }
+
+ private:
+  absl::Mutex mu_;
+  absl::StatusOr<ClusterMetadata> metadata_ =
+      absl::UnavailableError("no metadata scripted");
+  std::map<std::string, int32_t> min_isr_;
+  absl::Status min_isr_error_;
+  std::vector<std::vector<std::string>> min_isr_requests_;
+  int metadata_calls_ = 0;
+};
+
+}  // namespace testing
+}  // namespace kafka_agent
+
+#endif  // KAFKA_AGENT_TESTS_UNIT_KAFKA_FAKES_H_
