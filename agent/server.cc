@@ -9,6 +9,7 @@
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
 #include "grpcpp/health_check_service_interface.h"
+#include "grpc/health/v1/health.pb.h"
 #include "kafka_agent/v1/agent.grpc.pb.h"
 
 namespace kafka_agent {
@@ -214,6 +215,9 @@ AgentServer::AgentServer(const Identity& identity, SnapshotStore& store,
 AgentServer::~AgentServer() = default;
 
 absl::Status AgentServer::Start() {
+  // gRPC's own health service has no protobuf descriptors; touching ours
+  // links them in, so reflection can describe grpc.health.v1.Health.
+  (void)grpc::health::v1::HealthCheckRequest::descriptor();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

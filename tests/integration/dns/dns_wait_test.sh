@@ -1,0 +1,458 @@
+#!/usr/bin/env bash
+# shellcheck disable=SC2317  # helpers are called indirectly, through check and trap
+# `kafka-agent init` against a real resolver: glibc's getaddrinfo in a
+# simulated pod (network namespace + UTS host name + kubelet-style
+# resolv.conf with ndots:5) asking a dnsmasq that plays the cluster DNS.
+#
+#   tests/integration/dns/dns_wait_test.sh [AGENT_BINARY]
+#
+# Cases:
+#   1. names appear late: init starts before any record exists, logs that it
+#      waits, and exits 0 within the maximum backoff (5s) + 1s of the last
+#      needed record being published; config written; "resolved ... after"
+#      lines logged; the pod's own name comes from its host name; no query
+#      walked the search list (names are asked fully qualified).
+#   2. a name never appears: --dns-timeout 3s exits 1 after 3-4.5s, the error
+#      names every unresolved name, no file at --output and no temp file.
+#   3. SIGTERM during the wait: exits non-zero within 1s, writes nothing.
+#   4. --dns-wait quorum succeeds with 2 of 3 voters' names; all does not,
+#      and names the missing one; POD_NAME from the environment beats the
+#      host name (a broker-only pod, kafka-3).
+#   5. timing: init when every name already resolves, 20 runs, median.
+#
+# Exit: 0 all passed, 1 a case failed, 77 skipped (not root, no `ip netns`).
+# KEEP=1 keeps the work directory (logs, outputs) for inspection.
+
+set -uo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ROOT=$(cd "${HERE}/../../.." && pwd)
+AGENT=${1:-${ROOT}/build/kafka-agent}
+
+case ":${PATH}:" in
+  *:/usr/sbin:*) ;;
+  *) PATH="${PATH}:/usr/sbin:/sbin" ;;
+esac
+
+skip() {
+  printf 'SKIP: %s\n' "$*"
+  exit 77
+}
+
+if [[ "${EUID}" -ne 0 ]]; then
+  skip "needs root (network namespaces); run as root or under sudo"
+fi
+if ! command -v ip >/dev/null 2>&1; then
+  skip "'ip' (iproute2) not found, so no 'ip netns'"
+fi
+probe="ka-probe-$$"
+if ! ip netns add "${probe}" 2>/dev/null; then
+  skip "'ip netns add' does not work here (no CAP_SYS_ADMIN or no netns support)"
+fi
+ip netns del "${probe}" 2>/dev/null
+if ! command -v dnsmasq >/dev/null 2>&1; then
+  echo "FAIL: dnsmasq not found: install the package dnsmasq-base (make deps)"
+  exit 1
+fi
+if [[ ! -x "${AGENT}" ]]; then
+  echo "FAIL: agent binary ${AGENT} not found or not executable (build it first)"
+  exit 1
+fi
+AGENT=$(realpath "${AGENT}")
+
+# shellcheck source-path=SCRIPTDIR source=../../lib/pods.sh
+. "${ROOT}/tests/lib/pods.sh"
+
+WORK=$(mktemp -d /tmp/dns_wait_test.XXXXXX)
+chmod 0755 "${WORK}"
+RUN="dns$$"
+RUN=${RUN:0:12}
+
+cleanup() {
+  pods_cleanup "${RUN}"
+  if [[ "${KEEP:-0}" == 1 ]]; then
+    echo "kept ${WORK}"
+  else
+    rm -rf -- "${WORK:?}"
+  fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+FAILED=()
+CASE_OK=1
+CASE_NAME=''
+CASE_LOGS=()
+
+now_ms() {
+  local t=${EPOCHREALTIME/./}
+  printf '%s\n' $((t / 1000))
+}
+
+# Seconds with three decimals from milliseconds.
+secs() {
+  printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
+}
+
+begin_case() {
+  CASE_NAME=$1
+  CASE_OK=1
+  CASE_LOGS=()
+  printf '\n=== %s\n' "${CASE_NAME}"
+}
+
+# check DESCRIPTION CMD...: one assertion; the case fails if CMD fails.
+check() {
+  local what=$1
+  shift
+  if "$@"; then
+    printf '  ok    %s\n' "${what}"
+  else
+    printf '  FAIL  %s\n' "${what}"
+    CASE_OK=0
+  fi
+}
+
+end_case() {
+  local f
+  if ((CASE_OK)); then
+    printf 'PASS: %s\n' "${CASE_NAME}"
+  else
+    printf 'FAIL: %s\n' "${CASE_NAME}"
+    FAILED+=("${CASE_NAME}")
+    for f in "${CASE_LOGS[@]}"; do
+      printf -- '--- %s\n' "${f}"
+      sed 's/^/    /' "${f}" 2>/dev/null | tail -n 40
+    done
+    printf -- '--- dnsmasq log (last 20 lines)\n'
+    tail -n 20 "${PODS_DNS_LOG}" 2>/dev/null | sed 's/^/    /'
+  fi
+}
+
+# Is PID still running (not exited, not a zombie waiting to be reaped)?
+alive() {
+  local st=''
+  [[ -r "/proc/$1/stat" ]] || return 1
+  read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null || return 1
+  [[ "${st}" != Z && "${st}" != X ]]
+}
+
+# wait_exit PID TIMEOUT_S: waits for PID (a child of this shell) to exit, at
+# most TIMEOUT_S seconds; then kills it. Sets RC and EXITED_MS (the time it
+# was seen gone, 10 ms resolution).
+wait_exit() {
+  local pid=$1 limit deadline
+  limit=$(($2 * 1000))
+  deadline=$(($(now_ms) + limit))
+  while alive "${pid}"; do
+    if (($(now_ms) >= deadline)); then
+      printf '  (still running after %ss: killing %s)\n' "$2" "${pid}"
+      kill -KILL "${pid}" 2>/dev/null
+      break
+    fi
+    sleep 0.01
+  done
+  EXITED_MS=$(now_ms)
+  RC=0
+  wait "${pid}" 2>/dev/null || RC=$?
+}
+
+# wait_log FILE REGEX TIMEOUT_S: until a line of FILE matches.
+wait_log() {
+  local file=$1 re=$2 deadline
+  deadline=$(($(now_ms) + $3 * 1000))
+  until grep -qE -- "${re}" "${file}" 2>/dev/null; do
+    (($(now_ms) < deadline)) || return 1
+    sleep 0.02
+  done
+}
+
+# No record left from an earlier case.
+reset_dns() {
+  local f
+  for f in "${PODS_HOSTS_DIR}"/*; do
+    [[ -e "${f}" ]] || continue
+    pods_unpublish_dns "$(basename "${f}")" || return 1
+  done
+}
+
+# Files in DIR (recursively), one a line; empty when none or no DIR.
+files_in() {
+  [[ -d "$1" ]] || return 0
+  find "$1" -mindepth 1 -type f
+}
+
+# Readable assertion helpers (names show in the output through check).
+file_has() { grep -qE -- "$2" "$1" 2>/dev/null; }
+file_lacks() { ! grep -qE -- "$2" "$1" 2>/dev/null; }
+no_file() { [[ ! -e "$1" ]]; }
+no_files_in() { [[ -z "$(files_in "$1")" ]]; }
+le() { (($1 <= $2)); }
+ne() { (($1 != $2)); }
+eq() { (($1 == $2)); }
+
+SVC=kafka-headless
+KNS=kafka
+DOMAIN=cluster.local
+fqdn() { printf 'kafka-%s.%s.%s.svc.%s\n' "$1" "${SVC}" "${KNS}" "${DOMAIN}"; }
+F0=$(fqdn 0)
+F1=$(fqdn 1)
+F2=$(fqdn 2)
+F3=$(fqdn 3)
+re() { printf '%s\n' "${1//./\\.}"; }
+MAX_BACKOFF_MS=5000
+MARGIN_MS=1000
+TIMINGS=()
+
+echo "kafka-agent: ${AGENT}"
+echo "work dir:    ${WORK}"
+T_SETUP=$(now_ms)
+if ! pods_init "${RUN}"; then
+  echo "FAIL: could not set up the simulated cluster"
+  exit 1
+fi
+# Pods as a StatefulSet "kafka" with serviceName kafka-headless would have
+# them; kafka-3 is only a sandbox for case 4's POD_NAME override.
+for i in 0 1 2; do
+  if ! pods_create "kafka-${i}" $((10 + i)) --namespace "${KNS}" --subdomain "${SVC}"; then
+    echo "FAIL: could not create pod kafka-${i}"
+    exit 1
+  fi
+done
+IP0=$(pods_ip kafka-0)
+IP1=$(pods_ip kafka-1)
+IP2=$(pods_ip kafka-2)
+IP3="${PODS_NET_PREFIX}.13"
+echo "cluster:     subnet ${PODS_SUBNET}, DNS ${PODS_DNS_IP}, pods kafka-0..2 at ${IP0}..${IP2} ($(secs $(($(now_ms) - T_SETUP)))s to set up)"
+echo "pod kafka-1: hostname $(pods_exec kafka-1 hostname); resolv.conf: $(pods_exec kafka-1 cat /etc/resolv.conf | tr '\n' ';')"
+
+# The agent as the init container runs it: POD_NAMESPACE from the Downward
+# API, everything else default (headless service kafka-headless from the
+# StatefulSet name, cluster.local). POD_NAME unset: the host name is used.
+agent_env=(env -u POD_NAME -u KAFKA_HEADLESS_SERVICE -u KAFKA_CLUSTER_DOMAIN
+  -u KAFKA_DNS_WAIT -u KAFKA_DNS_TIMEOUT -u KAFKA_AGENT_OUTPUT
+  -u KAFKA_CONTROLLERS -u KAFKA_NODE_ID_OFFSET POD_NAMESPACE="${KNS}")
+
+# --------------------------------------------------------------------------
+begin_case "1. names appear after init started waiting (quorum)"
+out="${WORK}/c1/config/server.properties" # the directory does not exist yet
+log="${WORK}/c1.log"
+CASE_LOGS=("${log}")
+t_start=$(now_ms)
+pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}"
+pid=${PODS_PID}
+check "init logs that it is waiting for its own name" \
+  wait_log "${log}" "dns: waiting for $(re "${F1}")" 5
+check "init logs that it is waiting for the voters" \
+  wait_log "${log}" "dns: waiting for $(re "${F0}").*voter" 1
+sleep 2
+check "init is still waiting 2s later" alive "${pid}"
+pods_publish_dns "${F1}" "${IP1}"
+pickup_ms=${PODS_DNS_LAST_MS}
+sleep 1
+check "init is still waiting with only its own name (needs 1 more voter)" alive "${pid}"
+t_pub=$(now_ms)
+pods_publish_dns "${F0}" "${IP0}"
+pickup_ms="${pickup_ms}, ${PODS_DNS_LAST_MS}"
+wait_exit "${pid}" 15
+lat=$((EXITED_MS - t_pub))
+total=$((EXITED_MS - t_start))
+printf '  publish->served (pods_publish_dns incl. check): %s ms\n' "${pickup_ms}"
+printf '  last needed name published -> init exited: %ss (total %ss)\n' \
+  "$(secs "${lat}")" "$(secs "${total}")"
+TIMINGS+=("late names: last record published -> exit ${lat} ms")
+check "exit code 0 (got ${RC})" eq "${RC}" 0
+check "exited within max backoff + 1s of the last record ($(secs "${lat}")s <= $(secs $((MAX_BACKOFF_MS + MARGIN_MS)))s)" \
+  le "${lat}" $((MAX_BACKOFF_MS + MARGIN_MS))
+check "config file written (directory created)" test -s "${out}"
+check "node.id=1 (pod name from the host name kafka-1)" file_has "${out}" '^node\.id=1$'
+check "process.roles=broker,controller" file_has "${out}" '^process\.roles=broker,controller$'
+check "controller.quorum.voters names all 3 controllers" file_has "${out}" \
+  "^controller\.quorum\.voters=0@$(re "${F0}"):29093,1@$(re "${F1}"):29093,2@$(re "${F2}"):29093$"
+check "advertised.listeners uses the pod's FQDN" file_has "${out}" \
+  "^advertised\.listeners=.*$(re "${F1}"):9092"
+check "no temp file beside the config" eq "$(files_in "${WORK}/c1" | wc -l)" 1
+check "log: own name resolved ... after" file_has "${log}" \
+  "dns: $(re "${F1}") resolved to ${IP1//./\\.} after [0-9.]+s"
+check "log: kafka-0 resolved ... after" file_has "${log}" \
+  "dns: $(re "${F0}") resolved to ${IP0//./\\.} after [0-9.]+s"
+check "log: DNS ready" file_has "${log}" 'dns: ready after'
+check "the pod asked the cluster DNS for its name (dnsmasq log)" file_has \
+  "${PODS_DNS_LOG}" "query\[A+\] $(re "${F1}") from ${IP1//./\\.}$"
+check "no query walked the search list (names asked fully qualified)" \
+  file_lacks "${PODS_DNS_LOG}" "query\[[A-Z]+\] [^ ]*$(re "${DOMAIN}")\.[a-z]"
+grep -E 'resolved|ready after' "${log}" | sed 's/^/  log: /'
+end_case
+
+# --------------------------------------------------------------------------
+begin_case "2. a name never appears: --dns-timeout 3s"
+reset_dns
+out="${WORK}/c2/config/server.properties"
+log="${WORK}/c2.log"
+CASE_LOGS=("${log}")
+t_start=$(now_ms)
+pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" \
+  --dns-timeout 3s
+pid=${PODS_PID}
+wait_exit "${pid}" 10
+took=$((EXITED_MS - t_start))
+printf '  init exited %s after %ss\n' "${RC}" "$(secs "${took}")"
+TIMINGS+=("timeout 3s: exit after ${took} ms")
+check "exit code 1 (got ${RC})" eq "${RC}" 1
+check "took 3s..4.5s ($(secs "${took}")s)" eval "(( ${took} >= 3000 && ${took} <= 4500 ))"
+check "error names its own unresolved name" file_has "${log}" \
+  "did not resolve within 3s: .*$(re "${F1}")"
+check "error names the unresolved voters" file_has "${log}" \
+  "did not resolve within 3s: .*$(re "${F0}").*$(re "${F2}")"
+check "error gives the likely cause (publishNotReadyAddresses)" file_has "${log}" \
+  'publishNotReadyAddresses'
+check "no file at --output" no_file "${out}"
+check "no temp file beside it" no_files_in "${WORK}/c2"
+grep -E 'did not resolve' "${log}" | cut -c1-240 | sed 's/^/  log: /;s/$/.../'
+end_case
+
+# --------------------------------------------------------------------------
+begin_case "3. SIGTERM during the wait"
+out="${WORK}/c3/config/server.properties"
+log="${WORK}/c3.log"
+CASE_LOGS=("${log}")
+pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}"
+pid=${PODS_PID}
+check "init is waiting" wait_log "${log}" "dns: waiting for $(re "${F1}")" 5
+sleep 0.5
+check "init is still running before SIGTERM" alive "${pid}"
+t_kill=$(now_ms)
+kill -TERM "${pid}"
+wait_exit "${pid}" 5
+took=$((EXITED_MS - t_kill))
+printf '  SIGTERM -> exit %s after %ss\n' "${RC}" "$(secs "${took}")"
+TIMINGS+=("SIGTERM -> exit ${took} ms")
+check "exit code non-zero (got ${RC})" ne "${RC}" 0
+if ((RC > 128)); then
+  printf '  note: ended by the signal itself (%s), not by a handler\n' "$(kill -l $((RC - 128)))"
+else
+  printf '  note: handled the signal and exited %s\n' "${RC}"
+fi
+check "exited within 1s ($(secs "${took}")s)" le "${took}" 1000
+check "no file at --output" no_file "${out}"
+check "no temp file beside it" no_files_in "${WORK}/c3"
+end_case
+
+# --------------------------------------------------------------------------
+begin_case "4. --dns-wait quorum vs all with 2 of 3 voters' names"
+pods_publish_dns "${F0}" "${IP0}"
+pods_publish_dns "${F1}" "${IP1}"
+out="${WORK}/c4q/server.properties"
+log="${WORK}/c4q.log"
+CASE_LOGS=("${log}")
+t_start=$(now_ms)
+pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" \
+  --dns-wait quorum --dns-timeout 3s
+wait_exit "${PODS_PID}" 10
+took=$((EXITED_MS - t_start))
+printf '  quorum: exit %s after %ss\n' "${RC}" "$(secs "${took}")"
+check "quorum: exit code 0 (got ${RC})" eq "${RC}" 0
+check "quorum: done at once (< 1s: $(secs "${took}")s)" le "${took}" 1000
+check "quorum: config written" file_has "${out}" '^node\.id=1$'
+
+out="${WORK}/c4a/server.properties"
+log="${WORK}/c4a.log"
+CASE_LOGS+=("${log}")
+t_start=$(now_ms)
+pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" \
+  --dns-wait all --dns-timeout 2s
+wait_exit "${PODS_PID}" 10
+took=$((EXITED_MS - t_start))
+printf '  all:    exit %s after %ss\n' "${RC}" "$(secs "${took}")"
+check "all: exit code 1 (got ${RC})" eq "${RC}" 1
+check "all: gave up after the 2s timeout ($(secs "${took}")s)" \
+  eval "(( ${took} >= 2000 && ${took} <= 3500 ))"
+check "all: error names kafka-2" file_has "${log}" \
+  "did not resolve within 2s: .*$(re "${F2}")"
+check "all: error does not call kafka-0 unresolved" file_lacks "${log}" \
+  "did not resolve within 2s: .*$(re "${F0}")"
+check "all: no file, no temp file" no_files_in "${WORK}/c4a"
+
+# A broker-only pod named by POD_NAME (beats the host name kafka-1): needs
+# its own name and 2 of the 3 voters.
+out="${WORK}/c4e/server.properties"
+log="${WORK}/c4e.log"
+CASE_LOGS+=("${log}")
+pods_spawn kafka-1 "${log}" "${agent_env[@]}" POD_NAME=kafka-3 "${AGENT}" init \
+  --output "${out}" --dns-timeout 10s
+pid=${PODS_PID}
+check "POD_NAME=kafka-3: waits for its own name" \
+  wait_log "${log}" "dns: waiting for $(re "${F3}") \(required\)" 5
+sleep 0.3
+check "POD_NAME=kafka-3: still waiting" alive "${pid}"
+pods_publish_dns "${F3}" "${IP3}"
+wait_exit "${pid}" 10
+check "POD_NAME=kafka-3: exit code 0 (got ${RC})" eq "${RC}" 0
+check "POD_NAME=kafka-3: node.id=3" file_has "${out}" '^node\.id=3$'
+check "POD_NAME=kafka-3: process.roles=broker" file_has "${out}" '^process\.roles=broker$'
+end_case
+
+# --------------------------------------------------------------------------
+begin_case "5. timing: init when every name already resolves"
+pods_publish_dns "${F2}" "${IP2}"
+log="${WORK}/c5.log"
+CASE_LOGS=("${log}")
+# The loop runs inside the pod, so the numbers are init's own wall time
+# (fork+exec, DNS, write, fsync, rename), not the namespace set-up.
+# shellcheck disable=SC2016  # expanded by the pod's shell
+timing_script='
+  agent=$1 dir=$2 mode=$3 n=$4
+  for i in $(seq 1 "$n"); do
+    t0=${EPOCHREALTIME/./}
+    "$agent" init --output "$dir/$mode/server.properties" --dns-wait "$mode" \
+      --dns-timeout 5s >>"$dir/$mode.log" 2>&1 || { echo "rc=$?"; exit 1; }
+    t1=${EPOCHREALTIME/./}
+    echo $((t1 - t0))
+  done'
+median_ms() { # microseconds, one a line -> "median min max" in ms
+  sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit;
+    m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
+    printf "%.2f %.2f %.2f", m / 1000, v[1] / 1000, v[NR] / 1000 }'
+}
+mkdir -p "${WORK}/c5"
+declare -A MED=()
+for mode in quorum all none; do
+  us=$(pods_exec kafka-1 "${agent_env[@]}" bash -c "${timing_script}" sh \
+    "${AGENT}" "${WORK}/c5" "${mode}" 20)
+  rc=$?
+  check "--dns-wait ${mode}: 20 runs exit 0" eq "${rc}" 0
+  read -r med min max <<<"$(printf '%s\n' "${us}" | grep -E '^[0-9]+$' | median_ms)"
+  MED[${mode}]=${med}
+  printf '  --dns-wait %-6s  20 runs: median %s ms (min %s, max %s)\n' \
+    "${mode}" "${med}" "${min}" "${max}"
+  TIMINGS+=("init, names resolve, --dns-wait ${mode}: median ${med} ms (min ${min}, max ${max}, 20 runs)")
+done
+CASE_LOGS=("${WORK}/c5/quorum.log")
+# The agent's own timing of its DNS step ("step 4/5 wait-for-dns: ok in
+# 0.5ms"), if its log says so: the DNS part of init's wall time.
+dns_step=$(grep -oE 'wait-for-dns: ok in [0-9.]+(us|ms|s)' "${WORK}/c5/quorum.log" |
+  awk '{ v = $NF; u = v; sub(/^[0-9.]+/, "", u); sub(/[a-z]+$/, "", v);
+         print int(v * (u == "s" ? 1000000 : u == "ms" ? 1000 : 1)) }' |
+  median_ms)
+if [[ -n "${dns_step}" ]]; then
+  printf '  of which the DNS step (agent'"'"'s log, quorum): median %s ms\n' \
+    "${dns_step%% *}"
+  TIMINGS+=("of which the DNS step (agent's own log): median ${dns_step%% *} ms")
+fi
+check "config written" file_has "${WORK}/c5/quorum/server.properties" '^node\.id=1$'
+check "well under a second (median ${MED[quorum]} ms < 500 ms)" \
+  awk -v m="${MED[quorum]}" 'BEGIN { exit !(m < 500) }'
+end_case
+
+# --------------------------------------------------------------------------
+printf '\n=== summary\n'
+for t in "${TIMINGS[@]}"; do
+  printf '  %s\n' "${t}"
+done
+if ((${#FAILED[@]})); then
+  printf 'FAIL: %d case(s): %s\n' "${#FAILED[@]}" "${FAILED[*]}"
+  exit 1
+fi
+printf 'PASS: all cases (%ss)\n' "$(secs $(($(now_ms) - T_SETUP)))"
+exit 0

@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Issue 4 against a real 3-node KRaft cluster on loopback: three
+# `kafka-agent serve` sidecars (one per broker), a topic with 3 partitions,
+# replication factor 3 and min.insync.replicas=2, then node 2 stopped and
+# restarted. Asserted through the clients people use: grpc-health-probe (as
+# the kubelet), grpcurl (via reflection) and `kafka-agent status/check-restart`.
+#
+# Usage: serve_isr_test.sh [AGENT_BIN] [KAFKA_TEST_TOOL]
+# Prints the measured times; exits non-zero on the first failed assertion and
+# keeps the work directory (Kafka and agent logs) for a failed run.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../../.." && pwd)
+agent=${1:-$root/build/kafka-agent}
+tool=${2:-$root/build/tests/kafka-test-tool}
+cluster=$root/tests/integration/kafka/cluster.sh
+# shellcheck source=scripts/env.sh
+. "$root/scripts/env.sh"
+
+POLL_MS=1000
+POLL="${POLL_MS}ms"
+GRPC_BASE=${SERVE_TEST_GRPC_BASE:-50151}
+export KAFKA_TEST_BASE_PORT=${KAFKA_TEST_BASE_PORT:-19292}
+
+for t in grpc-health-probe grpcurl jq java; do
+  command -v "$t" >/dev/null || { echo "missing $t: run make deps" >&2; exit 1; }
+done
+[ -x "$agent" ] && [ -x "$tool" ] || { echo "build first: $agent, $tool" >&2; exit 1; }
+
+work=$(mktemp -d /tmp/serve-isr-test.XXXXXX)
+agent_pids=()
+ok=0
+cleanup() {
+  for p in "${agent_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  "$cluster" stop "$work/kafka" >/dev/null 2>&1 || true
+  if [ "$ok" = 1 ]; then rm -rf "$work"; else echo "kept logs in $work" >&2; fi
+}
+trap cleanup EXIT
+
+now_ms() { date +%s%3N; }
+T0=$(now_ms)
+say() { printf '[%6.1fs] %s\n' "$(( $(now_ms) - T0 ))e-3" "$*"; }
+fail() { say "FAIL: $*"; exit 1; }
+
+addr() { echo "127.0.0.1:$((GRPC_BASE + $1))"; }
+# SERVING / NOT_SERVING / ERROR, as the kubelet's gRPC probe sees it.
+probe() {
+  local out
+  if out=$(grpc-health-probe -addr "$(addr "$1")" -service "$2" -connect-timeout 1s -rpc-timeout 1s 2>&1); then
+    echo SERVING
+  elif [[ $out == *NOT_SERVING* ]]; then
+    echo NOT_SERVING
+  else
+    echo "ERROR($out)"
+  fi
+}
+status_json() { "$agent" status --addr "$(addr "$1")" --json --topic test 2>/dev/null; }
+# ISR of each partition of `test` as "0,1,2 0,1,2 0,1,2" (sorted ids).
+isr_of_test() {
+  status_json "$1" | jq -r '[.partitions.partitions[] | (.isr | sort | map(tostring) | join(","))] | join(" ")'
+}
+# Waits until "$@" (a command) succeeds, polling every 100ms; fails after $1 s.
+wait_for() {
+  local limit=$1 what=$2; shift 2
+  local deadline=$(( $(now_ms) + limit * 1000 ))
+  until "$@"; do
+    [ "$(now_ms)" -lt "$deadline" ] || fail "timed out after ${limit}s waiting for: $what"
+    sleep 0.1
+  done
+}
+
+say "starting a 3-node KRaft cluster (logs in $work/kafka)"
+bootstrap=$("$cluster" start "$work/kafka" | tail -n1)
+say "cluster up: $bootstrap"
+
+for n in 0 1 2; do
+  "$agent" serve --pod-name "kafka-$n" --namespace kafka \
+    --bootstrap "127.0.0.1:$("$cluster" port "$work/kafka" "$n")" \
+    --grpc-listen "$(addr "$n")" --poll-interval "$POLL" \
+    --kafka-prop client.rack=r$n --kafka-prop sasl.password=hunter2-secret \
+    --log-format json >"$work/agent-$n.log" 2>&1 &
+  agent_pids+=($!)
+done
+say "3 agents serving on $(addr 0) $(addr 1) $(addr 2), polling every $POLL"
+
+"$tool" create-topic -b "$bootstrap" -t test -p 3 -r 3 -c min.insync.replicas=2 >/dev/null
+say "created topic test: 3 partitions, replication factor 3, min.insync.replicas=2"
+
+all_ready() { for n in 0 1 2; do [ "$(probe "$n" kafka.ready)" = SERVING ] || return 1; done; }
+wait_for 60 "kafka.ready SERVING on all three agents" all_ready
+say "kafka.ready SERVING on all three agents (grpc-health-probe)"
+
+full_isr() { [ "$(isr_of_test "$1")" = "0,1,2 0,1,2 0,1,2" ]; }
+for n in 0 1 2; do
+  wait_for 10 "agent $n sees ISR 0,1,2 on every partition" full_isr "$n"
+  min_isr=$(status_json "$n" | jq -r '[.partitions.partitions[].min_insync_replicas] | unique | join(",")')
+  [ "$min_isr" = 2 ] || fail "agent $n: min.insync.replicas $min_isr, want 2"
+done
+say "every agent reports ISR 0,1,2 and min.insync.replicas 2 for test-0..2"
+"$agent" status --addr "$(addr 0)" --topic test | sed 's/^/    /'
+
+# The same answers through grpcurl and server reflection.
+grpcurl -plaintext "$(addr 1)" list | grep -qx kafka_agent.v1.KafkaAgent || fail "reflection lacks KafkaAgent"
+[ "$(grpcurl -plaintext -d '{"service":"kafka.ready"}' "$(addr 1)" grpc.health.v1.Health/Check | jq -r .status)" = SERVING ] \
+  || fail "grpcurl Health/Check kafka.ready is not SERVING"
+[ "$(grpcurl -plaintext "$(addr 1)" kafka_agent.v1.KafkaAgent/GetStatus | jq -r .ready)" = true ] \
+  || fail "grpcurl GetStatus .ready is not true"
+"$agent" check-restart --addr "$(addr 1)" >/dev/null || fail "restarting node 1 should be safe now"
+say "grpcurl (reflection): Health/Check SERVING, GetStatus ready; check-restart node 1: safe"
+
+# Secrets given with --kafka-prop never reach the logs.
+if grep -q hunter2-secret "$work"/agent-*.log; then fail "a --kafka-prop secret was logged"; fi
+grep -q 'sasl.password=<redacted>' "$work/agent-0.log" || fail "expected the redacted property in the log"
+
+# A watch on agent 2's status stream, to check ordering on its way back.
+grpcurl -plaintext -max-time 600 "$(addr 2)" kafka_agent.v1.KafkaAgent/WatchStatus >"$work/watch-2.jsonl" 2>&1 &
+watch_pid=$!
+agent_pids+=("$watch_pid")
+
+# Producing while node 2 is away gives it something to catch up on.
+"$tool" produce -b "$bootstrap" -t test --count 20000 --rate 100000 >/dev/null
+
+say "stopping node 2 (SIGTERM, controlled shutdown)"
+t_stop=$(now_ms)
+"$cluster" stop-node "$work/kafka" 2 &
+stopper=$!
+t_broker=""; t_isr=""; t_unsafe=""
+deadline=$(( t_stop + 60000 ))
+while [ -z "$t_broker" ] || [ -z "$t_isr" ] || [ -z "$t_unsafe" ]; do
+  [ "$(now_ms)" -lt "$deadline" ] || fail "node 2's absence not reported within 60s (broker=$t_broker isr=$t_isr unsafe=$t_unsafe)"
+  [ -n "$t_broker" ] || { [ "$(probe 2 kafka.broker)" = NOT_SERVING ] && t_broker=$(now_ms); }
+  if [ -z "$t_isr" ] && [ "$(isr_of_test 0)" = "0,1 0,1 0,1" ] && [ "$(isr_of_test 1)" = "0,1 0,1 0,1" ]; then
+    t_isr=$(now_ms)
+  fi
+  if [ -z "$t_unsafe" ] && ! "$agent" check-restart --addr "$(addr 1)" >/dev/null 2>&1; then
+    t_unsafe=$(now_ms)
+  fi
+  sleep 0.1
+done
+wait "$stopper"
+t_exited=$(now_ms)
+say "node 2 exited $(( t_exited - t_stop ))ms after SIGTERM"
+say "agent 2 kafka.broker NOT_SERVING: $(( t_broker - t_stop ))ms after SIGTERM"
+say "agents 0,1 report ISR 0,1 on test-0..2: $(( t_isr - t_stop ))ms after SIGTERM"
+say "check-restart node 1 UNSAFE: $(( t_unsafe - t_stop ))ms after SIGTERM"
+limit=$(( 3 * POLL_MS ))
+for t in "$t_broker" "$t_isr" "$t_unsafe"; do
+  [ $(( t - t_exited )) -le "$limit" ] || fail "reported $(( t - t_exited ))ms after node 2 exited; want <= 3 poll intervals (${limit}ms)"
+done
+
+ur=$(status_json 0 | jq -r '.status.counts.under_replicated')
+[ "$ur" -ge 3 ] || fail "agent 0 reports $ur under-replicated partitions, want >= 3"
+[ "$(status_json 0 | jq -r '[.partitions.partitions[] | select(.under_replicated)] | length')" = 3 ] \
+  || fail "agent 0 should list test-0..2 as under-replicated"
+for n in 0 1; do [ "$(probe "$n" kafka.ready)" = SERVING ] || fail "agent $n kafka.ready should stay SERVING"; done
+[ "$(probe 2 kafka.ready)" = NOT_SERVING ] || fail "agent 2 kafka.ready should be NOT_SERVING"
+[ "$(probe 2 '')" = SERVING ] || fail "agent 2 itself (\"\") should stay SERVING: it is alive"
+set +e
+unsafe_out=$("$agent" check-restart --addr "$(addr 1)" 2>&1); unsafe_rc=$?
+set -e
+[ "$unsafe_rc" = 1 ] || fail "check-restart node 1 exit $unsafe_rc, want 1"
+for p in 0 1 2; do
+  grep -q "test-$p: isr \[0,1\] -> 1 left; under min.insync.replicas (1 < 2)" <<<"$unsafe_out" \
+    || fail "check-restart should name test-$p: $unsafe_out"
+done
+say "with node 2 down: $ur under-replicated; agents 0,1 ready; check-restart node 1:"
+sed 's/^/    /' <<<"$unsafe_out"
+"$agent" status --addr "$(addr 0)" --under-replicated --topic test | tail -n 4 | sed 's/^/    /'
+
+say "restarting node 2"
+t_start=$(now_ms)
+"$cluster" start-node "$work/kafka" 2 --no-wait
+t_reg=""; t_ready=""
+deadline=$(( t_start + 120000 ))
+while [ -z "$t_ready" ]; do
+  [ "$(now_ms)" -lt "$deadline" ] || fail "agent 2 not ready within 120s of restarting node 2"
+  [ -n "$t_reg" ] || { [ "$(probe 2 kafka.broker)" = SERVING ] && t_reg=$(now_ms); }
+  if [ "$(probe 2 kafka.ready)" = SERVING ]; then
+    t_ready=$(now_ms)
+    [ -n "$t_reg" ] || t_reg=$t_ready
+    # Ready means caught up: agent 2's own snapshot has 2 in every ISR.
+    [ "$(isr_of_test 2)" = "0,1,2 0,1,2 0,1,2" ] || fail "agent 2 ready but ISR is $(isr_of_test 2)"
+  fi
+  sleep 0.1
+done
+say "agent 2 kafka.broker SERVING $(( t_reg - t_start ))ms, kafka.ready SERVING $(( t_ready - t_start ))ms after restart"
+
+# In agent 2's status stream, ready never came before node 2 was back in
+# every ISR (not_in_isr == 0) and registered.
+sleep 1
+kill "$watch_pid" 2>/dev/null || true
+wait "$watch_pid" 2>/dev/null || true
+jq -s -e 'length >= 3' "$work/watch-2.jsonl" >/dev/null || fail "WatchStatus sent fewer than 3 updates"
+bad=$(jq -s '[.[] | select(.ready == true and (((.counts.notInIsr // .counts.not_in_isr // 0) > 0) or (.brokerRegistered // .broker_registered) != true))] | length' "$work/watch-2.jsonl")
+[ "$bad" = 0 ] || fail "WatchStatus had $bad ready statuses while not caught up"
+phases=$(jq -rs '[.[] | if .ready == true then "ready" elif (.brokerRegistered // .broker_registered) == true then "catching-up" else "not-registered" end] | reduce .[] as $p ([]; if length > 0 and .[-1] == $p then . else . + [$p] end) | join(" -> ")' "$work/watch-2.jsonl")
+say "agent 2 WatchStatus phases: $phases"
+
+# SIGTERM: health NOT_SERVING, exit 0 within 5s.
+t_term=$(now_ms)
+kill -TERM "${agent_pids[0]}"
+set +e; wait "${agent_pids[0]}"; rc=$?; set -e
+dt=$(( $(now_ms) - t_term ))
+[ "$rc" = 0 ] || fail "agent 0 exited $rc on SIGTERM, want 0"
+[ "$dt" -le 5000 ] || fail "agent 0 took ${dt}ms to exit, want <= 5000"
+say "agent 0 exited 0 ${dt}ms after SIGTERM"
+
+ok=1
+say "PASS"

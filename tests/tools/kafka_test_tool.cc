@@ -1,0 +1,276 @@
+// kafka-test-tool: the Kafka client side of the integration and e2e tests,
+// on librdkafka like the agent.
+//
+//   kafka-test-tool create-topic -b BOOTSTRAP -t TOPIC [-p 3] [-r 3] [-c k=v]...
+//   kafka-test-tool produce -b BOOTSTRAP -t TOPIC [--rate N/s] [--count N]
+//                           [--duration SECONDS] [--stop-file PATH]
+//       acks=all, idempotent; message i carries the text "i". Prints one
+//       JSON line at the end: {"sent":..,"acked":..,"failed":..}, and the
+//       acked sequence numbers to --acked-file if given.
+//   kafka-test-tool consume -b BOOTSTRAP -t TOPIC --expect-file PATH
+//                           [--timeout SECONDS]
+//       reads the topic from the beginning until every number in
+//       --expect-file has been seen (or the timeout); prints
+//       {"consumed":..,"distinct":..,"missing":..}; exit 0 iff none missing.
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+struct Args {
+  std::string cmd, bootstrap, topic, acked_file, expect_file, stop_file;
+  int partitions = 3, replication = 3;
+  std::vector<std::pair<std::string, std::string>> configs;
+  double rate = 100;
+  long count = -1;
+  double duration = -1, timeout = 60;
+};
+
+[[noreturn]] void Usage(const char* why) {
+  std::fprintf(stderr, "kafka-test-tool: %s (see the comment at the top of "
+               "tests/tools/kafka_test_tool.cc)\n", why);
+  std::exit(2);
+}
+
+Args Parse(int argc, char** argv) {
+  if (argc < 2) Usage("no command");
+  Args a;
+  a.cmd = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string k = argv[i];
+    auto next = [&]() -> std::string {
+      if (i + 1 >= argc) Usage(("missing value for " + k).c_str());
+      return argv[++i];
+    };
+    if (k == "-b") a.bootstrap = next();
+    else if (k == "-t") a.topic = next();
+    else if (k == "-p") a.partitions = std::atoi(next().c_str());
+    else if (k == "-r") a.replication = std::atoi(next().c_str());
+    else if (k == "-c") {
+      std::string kv = next();
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos) Usage("-c wants key=value");
+      a.configs.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    } else if (k == "--rate") a.rate = std::atof(next().c_str());
+    else if (k == "--count") a.count = std::atol(next().c_str());
+    else if (k == "--duration") a.duration = std::atof(next().c_str());
+    else if (k == "--timeout") a.timeout = std::atof(next().c_str());
+    else if (k == "--acked-file") a.acked_file = next();
+    else if (k == "--expect-file") a.expect_file = next();
+    else if (k == "--stop-file") a.stop_file = next();
+    else Usage(("unknown argument " + k).c_str());
+  }
+  if (a.bootstrap.empty() || a.topic.empty()) Usage("-b and -t are required");
+  return a;
+}
+
+rd_kafka_conf_t* Conf(const Args& a,
+                      std::vector<std::pair<const char*, const char*>> extra) {
+  char err[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  extra.emplace_back("bootstrap.servers", a.bootstrap.c_str());
+  for (auto& [k, v] : extra) {
+    if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
+      std::fprintf(stderr, "kafka-test-tool: %s=%s: %s\n", k, v, err);
+      std::exit(2);
+    }
+  }
+  return conf;
+}
+
+rd_kafka_t* New(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
+  char err[512];
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof(err));
+  if (rk == nullptr) {
+    std::fprintf(stderr, "kafka-test-tool: %s\n", err);
+    std::exit(1);
+  }
+  return rk;
+}
+
+int CreateTopic(const Args& a) {
+  rd_kafka_t* rk = New(RD_KAFKA_PRODUCER, Conf(a, {}));
+  char err[512];
+  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+      a.topic.c_str(), a.partitions, a.replication, err, sizeof(err));
+  if (nt == nullptr) Usage(err);
+  for (auto& [k, v] : a.configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+  rd_kafka_AdminOptions_t* opts =
+      rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+  rd_kafka_AdminOptions_set_operation_timeout(opts, 30000, err, sizeof(err));
+  rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
+  rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
+  rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 40000);
+  int rc = 1;
+  if (ev == nullptr) {
+    std::fprintf(stderr, "kafka-test-tool: CreateTopics: no answer\n");
+  } else if (rd_kafka_event_error(ev)) {
+    std::fprintf(stderr, "kafka-test-tool: CreateTopics: %s\n",
+                 rd_kafka_event_error_string(ev));
+  } else {
+    size_t n = 0;
+    const rd_kafka_topic_result_t** res = rd_kafka_CreateTopics_result_topics(
+        rd_kafka_event_CreateTopics_result(ev), &n);
+    rc = 0;
+    for (size_t i = 0; i < n; ++i) {
+      if (rd_kafka_topic_result_error(res[i])) {
+        std::fprintf(stderr, "kafka-test-tool: topic %s: %s\n",
+                     rd_kafka_topic_result_name(res[i]),
+                     rd_kafka_topic_result_error_string(res[i]));
+        rc = 1;
+      } else {
+        std::printf("created topic %s (%d partitions, replication factor %d)\n",
+                    a.topic.c_str(), a.partitions, a.replication);
+      }
+    }
+  }
+  if (ev) rd_kafka_event_destroy(ev);
+  rd_kafka_queue_destroy(q);
+  rd_kafka_AdminOptions_destroy(opts);
+  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_destroy(rk);
+  return rc;
+}
+
+std::atomic<bool> g_stop{false};
+void OnSignal(int) { g_stop = true; }
+
+struct DeliveryState {
+  std::atomic<long> acked{0}, failed{0};
+  std::vector<long> acked_ids;  // touched only from the poll thread
+};
+
+void OnDelivery(rd_kafka_t*, const rd_kafka_message_t* m, void* opaque) {
+  auto* st = static_cast<DeliveryState*>(opaque);
+  if (m->err) {
+    ++st->failed;
+    return;
+  }
+  ++st->acked;
+  st->acked_ids.push_back(std::strtol(
+      std::string(static_cast<const char*>(m->payload), m->len).c_str(), nullptr,
+      10));
+}
+
+int Produce(const Args& a) {
+  DeliveryState st;
+  rd_kafka_conf_t* conf =
+      Conf(a, {{"acks", "all"},
+               {"enable.idempotence", "true"},
+               {"message.timeout.ms", "120000"},
+               {"linger.ms", "5"}});
+  rd_kafka_conf_set_dr_msg_cb(conf, OnDelivery);
+  rd_kafka_conf_set_opaque(conf, &st);
+  rd_kafka_t* rk = New(RD_KAFKA_PRODUCER, conf);
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  const auto start = std::chrono::steady_clock::now();
+  long sent = 0, produce_errors = 0;
+  while (!g_stop) {
+    double elapsed = std::chrono::duration<double>(
+                         std::chrono::steady_clock::now() - start).count();
+    if (a.count >= 0 && sent >= a.count) break;
+    if (a.duration >= 0 && elapsed >= a.duration) break;
+    if (!a.stop_file.empty() && access(a.stop_file.c_str(), F_OK) == 0) break;
+    if (sent < elapsed * a.rate) {
+      std::string v = std::to_string(sent);
+      rd_kafka_resp_err_t e = rd_kafka_producev(
+          rk, RD_KAFKA_V_TOPIC(a.topic.c_str()),
+          RD_KAFKA_V_VALUE(v.data(), v.size()),
+          RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
+      if (e == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        ++sent;
+      } else {
+        ++produce_errors;  // queue full: serve delivery reports, retry
+        rd_kafka_poll(rk, 10);
+      }
+      rd_kafka_poll(rk, 0);
+    } else {
+      rd_kafka_poll(rk, 1);  // ahead of the rate
+    }
+  }
+  // Wait for every outstanding delivery report.
+  rd_kafka_flush(rk, 120000);
+  long outstanding = rd_kafka_outq_len(rk);
+  if (!a.acked_file.empty()) {
+    std::ofstream f(a.acked_file);
+    for (long id : st.acked_ids) f << id << "\n";
+  }
+  std::printf("{\"sent\":%ld,\"acked\":%ld,\"failed\":%ld,\"outstanding\":%ld,"
+              "\"queue_full_retries\":%ld}\n",
+              sent, st.acked.load(), st.failed.load(), outstanding,
+              produce_errors);
+  rd_kafka_destroy(rk);
+  return st.failed == 0 && outstanding == 0 ? 0 : 1;
+}
+
+int Consume(const Args& a) {
+  std::set<long> expect;
+  if (!a.expect_file.empty()) {
+    std::ifstream f(a.expect_file);
+    for (long id; f >> id;) expect.insert(id);
+  }
+  std::string group = "kafka-test-tool-" + std::to_string(getpid());
+  rd_kafka_conf_t* conf = Conf(a, {{"group.id", group.c_str()},
+                                   {"auto.offset.reset", "earliest"},
+                                   {"enable.auto.commit", "false"}});
+  rd_kafka_t* rk = New(RD_KAFKA_CONSUMER, conf);
+  rd_kafka_poll_set_consumer(rk);
+  rd_kafka_topic_partition_list_t* topics = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(topics, a.topic.c_str(),
+                                    RD_KAFKA_PARTITION_UA);
+  rd_kafka_subscribe(rk, topics);
+  rd_kafka_topic_partition_list_destroy(topics);
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  std::set<long> seen;
+  long consumed = 0;
+  size_t expected_left = expect.size();
+  const auto start = std::chrono::steady_clock::now();
+  while (!g_stop) {
+    if (!expect.empty() && expected_left == 0) break;
+    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count() > a.timeout) {
+      break;
+    }
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
+    if (m == nullptr) continue;
+    if (!m->err) {
+      ++consumed;
+      long id = std::strtol(
+          std::string(static_cast<const char*>(m->payload), m->len).c_str(),
+          nullptr, 10);
+      if (seen.insert(id).second && expect.count(id)) --expected_left;
+    }
+    rd_kafka_message_destroy(m);
+  }
+  long missing = 0;
+  for (long id : expect) missing += seen.count(id) == 0;
+  std::printf("{\"consumed\":%ld,\"distinct\":%zu,\"missing\":%ld}\n", consumed,
+              seen.size(), missing);
+  rd_kafka_consumer_close(rk);
+  rd_kafka_destroy(rk);
+  return missing == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Args a = Parse(argc, argv);
+  if (a.cmd == "create-topic") return CreateTopic(a);
+  if (a.cmd == "produce") return Produce(a);
+  if (a.cmd == "consume") return Consume(a);
+  Usage(("unknown command " + a.cmd).c_str());
+}
