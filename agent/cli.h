@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
+#include "agent/sync.h"
 #include "absl/time/time.h"
 #include "agent/clock.h"
 #include "agent/config.h"
@@ -34,7 +34,7 @@ struct CliContext {
   Clock* clock = nullptr;
   std::function<double()> unit_random;
   // Notified on SIGTERM / SIGINT.
-  absl::Notification* stop = nullptr;
+  Notification* stop = nullptr;
   // Whether commands install the stderr logger (tests keep their own).
   bool setup_logging = true;
 };

@@ -7,7 +7,7 @@ class RealClockImpl : public Clock {
  public:
   absl::Time Now() override { return absl::Now(); }
   bool SleepUntil(absl::Time deadline,
-                  const absl::Notification& cancel) override {
+                  const Notification& cancel) override {
     return !cancel.WaitForNotificationWithDeadline(deadline);
   }
 };

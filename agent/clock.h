@@ -3,7 +3,7 @@
 #ifndef KAFKA_AGENT_AGENT_CLOCK_H_
 #define KAFKA_AGENT_AGENT_CLOCK_H_
 
-#include "absl/synchronization/notification.h"
+#include "agent/sync.h"
 #include "absl/time/time.h"
 
 namespace kafka_agent {
@@ -17,7 +17,7 @@ class Clock {
   // Blocks until `deadline` or until `cancel` is notified, whichever comes
   // first. Returns false when cancelled.
   virtual bool SleepUntil(absl::Time deadline,
-                          const absl::Notification& cancel) = 0;
+                          const Notification& cancel) = 0;
 };
 
 // The wall clock; SleepUntil wakes up as soon as `cancel` is notified.

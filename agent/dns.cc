@@ -87,7 +87,7 @@ DnsWaiter::DnsWaiter(Resolver& resolver, Clock& clock,
       unit_random_(std::move(unit_random)) {}
 
 absl::StatusOr<DnsWaitResult> DnsWaiter::Wait(
-    const DnsWaitOptions& options, const absl::Notification& cancel) {
+    const DnsWaitOptions& options, const Notification& cancel) {
   const DnsWaitPlan& plan = options.plan;
   const absl::Time start = clock_.Now();
   const absl::Time deadline = start + options.timeout;

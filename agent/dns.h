@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "absl/synchronization/notification.h"
+#include "agent/sync.h"
 #include "absl/time/time.h"
 #include "agent/clock.h"
 #include "agent/quorum.h"
@@ -78,7 +78,7 @@ class DnsWaiter {
             std::function<double()> unit_random);
 
   absl::StatusOr<DnsWaitResult> Wait(const DnsWaitOptions& options,
-                                     const absl::Notification& cancel);
+                                     const Notification& cancel);
 
  private:
   Resolver& resolver_;

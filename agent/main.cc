@@ -11,7 +11,7 @@
 int main(int argc, char** argv) {
   using namespace kafka_agent;
   BlockTerminationSignals();
-  static absl::Notification stop;
+  static Notification stop;
   // init must not hang in a blocking DNS lookup after SIGTERM; serve has 5s
   // to drain. Either way the process is gone well within the pod's grace.
   WatchTerminationSignals(&stop, absl::Seconds(8));

@@ -15,6 +15,12 @@ Poller::Poller(KafkaAdmin& admin, Clock& clock, SnapshotStore& store,
 
 void Poller::PollOnce() {
   const absl::Time start = clock_.Now();
+  if (first_attempt_ == absl::InfinitePast()) {
+    first_attempt_ = start;
+    spdlog::info("poll: waiting for Kafka (metadata every {}, timeout {})",
+                 absl::FormatDuration(options_.interval),
+                 absl::FormatDuration(options_.request_timeout));
+  }
   std::shared_ptr<const Snapshot> prev = store_.Get();
   Snapshot next;
   next.attempted_at = start;
@@ -32,9 +38,15 @@ void Poller::PollOnce() {
     return;
   }
   if (!last_logged_error_.empty() || !prev->has_data()) {
-    spdlog::info("poll: connected; cluster {} with brokers {} and {} partitions",
-                 md->cluster_id, absl::StrJoin(md->brokers, ","),
-                 md->partitions.size());
+    spdlog::info(
+        "poll: {} after {}; cluster {} with brokers [{}] and {} partitions",
+        prev->has_data() ? "reconnected" : "connected",
+        absl::FormatDuration(absl::Trunc(start - (prev->has_data()
+                                                      ? prev->taken_at
+                                                      : first_attempt_),
+                                         absl::Milliseconds(1))),
+        md->cluster_id, absl::StrJoin(md->brokers, ","),
+        md->partitions.size());
     last_logged_error_.clear();
   }
 
@@ -75,7 +87,7 @@ void Poller::PollOnce() {
   store_.Publish(std::move(next));
 }
 
-void Poller::Run(const absl::Notification& stop) {
+void Poller::Run(const Notification& stop) {
   while (!stop.HasBeenNotified()) {
     const absl::Time start = clock_.Now();
     PollOnce();

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "absl/synchronization/notification.h"
+#include "agent/sync.h"
 #include "absl/time/time.h"
 #include "agent/clock.h"
 #include "agent/kafka.h"
@@ -33,7 +33,7 @@ class Poller {
   void PollOnce();
 
   // Polls every interval until `stop` is notified.
-  void Run(const absl::Notification& stop);
+  void Run(const Notification& stop);
 
  private:
   struct CachedMinIsr {
@@ -47,6 +47,7 @@ class Poller {
   PollerOptions options_;
   std::map<std::string, CachedMinIsr> min_isr_;
   std::string last_logged_error_;
+  absl::Time first_attempt_ = absl::InfinitePast();
 };
 
 }  // namespace kafka_agent

@@ -61,7 +61,7 @@ int RunServe(const ServeOptions& o, CliContext& ctx) {
       std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
   po.min_isr_refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
   Poller poller(*admin, *ctx.clock, store, po);
-  absl::Notification poller_done;
+  Notification poller_done;
   std::thread poller_thread([&] {
     poller.Run(*ctx.stop);
     poller_done.Notify();

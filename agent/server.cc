@@ -45,7 +45,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::AgentStatus> {
 
   void Push(const v1::AgentStatus& status) {
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (finish_requested_) return;
       if (writing_) {
         pending_ = status;
@@ -60,7 +60,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::AgentStatus> {
   void RequestFinish(grpc::Status status) {
     bool finish = false;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (finish_requested_) return;
       finish_requested_ = true;
       status_ = std::move(status);
@@ -72,7 +72,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::AgentStatus> {
   void OnWriteDone(bool ok) override {
     bool write = false, finish = false;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (!ok && !finish_requested_) {
         finish_requested_ = true;
         status_ = grpc::Status(grpc::StatusCode::CANCELLED, "write failed");
@@ -98,10 +98,10 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::AgentStatus> {
 
  private:
   StatusBroadcaster* const broadcaster_;
-  absl::Mutex mu_;
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<v1::AgentStatus> pending_ ABSL_GUARDED_BY(mu_);
+  std::mutex mu_;
+  bool writing_ = false;
+  bool finish_requested_ = false;
+  std::optional<v1::AgentStatus> pending_;
   v1::AgentStatus current_;  // owned by the write in flight
   grpc::Status status_;
 };
@@ -110,7 +110,7 @@ class WatchReactor : public grpc::ServerWriteReactor<v1::AgentStatus> {
 class StatusBroadcaster {
  public:
   void Add(WatchReactor* r) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (closed_) {
       r->RequestFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                     "the agent is shutting down"));
@@ -119,16 +119,16 @@ class StatusBroadcaster {
     reactors_.insert(r);
   }
   void Remove(WatchReactor* r) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     reactors_.erase(r);
   }
   // Holding mu_ keeps every reactor alive: OnDone waits in Remove.
   void Broadcast(const v1::AgentStatus& s) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (WatchReactor* r : reactors_) r->Push(s);
   }
   void CloseAll() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
     for (WatchReactor* r : reactors_) {
       r->RequestFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -137,9 +137,9 @@ class StatusBroadcaster {
   }
 
  private:
-  absl::Mutex mu_;
-  std::set<WatchReactor*> reactors_ ABSL_GUARDED_BY(mu_);
-  bool closed_ ABSL_GUARDED_BY(mu_) = false;
+  std::mutex mu_;
+  std::set<WatchReactor*> reactors_;
+  bool closed_ = false;
 };
 
 void WatchReactor::OnDone() {
@@ -236,7 +236,7 @@ absl::Status AgentServer::Start() {
   health_sink_ = std::make_unique<GrpcHealthSink>(
       server_->GetHealthCheckService());
   {
-    absl::MutexLock lock(&refresh_mu_);
+    std::lock_guard<std::mutex> lock(refresh_mu_);
     health_ = std::make_unique<HealthPublisher>(*health_sink_);
   }
   Refresh();
@@ -247,7 +247,7 @@ absl::Status AgentServer::Start() {
 }
 
 void AgentServer::Refresh() {
-  absl::MutexLock lock(&refresh_mu_);
+  std::lock_guard<std::mutex> lock(refresh_mu_);
   std::shared_ptr<const Snapshot> snap = store_.Get();
   const absl::Time now = clock_.Now();
   health_->Publish(
@@ -261,7 +261,7 @@ void AgentServer::Refresh() {
   }
 }
 
-void AgentServer::RunRefresher(const absl::Notification& stop) {
+void AgentServer::RunRefresher(const Notification& stop) {
   const absl::Duration tick =
       std::min(options_.poll_interval / 2, absl::Seconds(1));
   uint64_t generation = store_.Get()->generation;

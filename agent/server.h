@@ -6,11 +6,11 @@
 #define KAFKA_AGENT_AGENT_SERVER_H_
 
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "absl/status/status.h"
-#include "absl/synchronization/mutex.h"
-#include "absl/synchronization/notification.h"
+#include "agent/sync.h"
 #include "absl/time/time.h"
 #include "agent/clock.h"
 #include "agent/health.h"
@@ -52,7 +52,7 @@ class AgentServer {
 
   // Calls Refresh on every new snapshot, and at least every half poll
   // interval (so ageing snapshots go stale on time), until `stop`.
-  void RunRefresher(const absl::Notification& stop);
+  void RunRefresher(const Notification& stop);
 
   // SIGTERM: every health service NOT_SERVING first, then watch streams end,
   // then in-flight calls get until `grace` to finish.
@@ -68,10 +68,10 @@ class AgentServer {
   std::unique_ptr<KafkaAgentService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<HealthSink> health_sink_;
-  absl::Mutex refresh_mu_;
-  std::unique_ptr<HealthPublisher> health_ ABSL_GUARDED_BY(refresh_mu_);
+  std::mutex refresh_mu_;  // guards health_ and last_sent_
+  std::unique_ptr<HealthPublisher> health_;
   // The last status sent to watchers, without its time fields.
-  std::unique_ptr<v1::AgentStatus> last_sent_ ABSL_GUARDED_BY(refresh_mu_);
+  std::unique_ptr<v1::AgentStatus> last_sent_;
   int port_ = 0;
 };
 

@@ -25,7 +25,7 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-void WatchTerminationSignals(absl::Notification* stop, absl::Duration grace) {
+void WatchTerminationSignals(Notification* stop, absl::Duration grace) {
   std::thread([stop, grace] {
     sigset_t set = TerminationSignals();
     int sig = 0;

@@ -3,7 +3,7 @@
 #ifndef KAFKA_AGENT_AGENT_SIGNALS_H_
 #define KAFKA_AGENT_AGENT_SIGNALS_H_
 
-#include "absl/synchronization/notification.h"
+#include "agent/sync.h"
 #include "absl/time/time.h"
 
 namespace kafka_agent {
@@ -17,7 +17,7 @@ void BlockTerminationSignals();
 // blocked in a library), or on a second signal, it exits with 128 + signo
 // (which leaves no partial output: files are written by rename).
 // `stop` must outlive the process.
-void WatchTerminationSignals(absl::Notification* stop, absl::Duration grace);
+void WatchTerminationSignals(Notification* stop, absl::Duration grace);
 
 }  // namespace kafka_agent
 

@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "agent/sync.h"
 
 namespace kafka_agent {
 namespace {
@@ -28,23 +29,26 @@ bool ClusterMetadata::HasBroker(int32_t node) const {
 SnapshotStore::SnapshotStore() : current_(std::make_shared<Snapshot>()) {}
 
 std::shared_ptr<const Snapshot> SnapshotStore::Get() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return current_;
 }
 
 void SnapshotStore::Publish(Snapshot snapshot) {
-  absl::MutexLock lock(&mu_);
-  snapshot.generation = current_->generation + 1;
-  current_ = std::make_shared<const Snapshot>(std::move(snapshot));
+  auto next = std::make_shared<Snapshot>(std::move(snapshot));
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    next->generation = current_->generation + 1;
+    current_ = std::move(next);
+  }
+  published_.notify_all();
 }
 
 uint64_t SnapshotStore::WaitForNewer(uint64_t generation,
                                      absl::Time deadline) const {
-  absl::MutexLock lock(&mu_);
-  auto newer = [this, generation]() ABSL_SHARED_LOCKS_REQUIRED(mu_) {
+  std::unique_lock<std::mutex> lock(mu_);
+  Notification::WaitUntil(published_, lock, deadline, [&] {
     return current_->generation > generation;
-  };
-  mu_.AwaitWithDeadline(absl::Condition(&newer), deadline);
+  });
   return current_->generation;
 }
 

@@ -12,8 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/base/thread_annotations.h"
-#include "absl/synchronization/mutex.h"
+#include <condition_variable>
+#include <mutex>
+
 #include "absl/time/time.h"
 
 namespace kafka_agent {
@@ -72,8 +73,9 @@ class SnapshotStore {
   uint64_t WaitForNewer(uint64_t generation, absl::Time deadline) const;
 
  private:
-  mutable absl::Mutex mu_;
-  std::shared_ptr<const Snapshot> current_ ABSL_GUARDED_BY(mu_);
+  mutable std::mutex mu_;
+  mutable std::condition_variable published_;
+  std::shared_ptr<const Snapshot> current_;  // guarded by mu_
 };
 
 // Whether `node` is registered and has caught up.

@@ -4,14 +4,23 @@
 //   kafka-test-tool create-topic -b BOOTSTRAP -t TOPIC [-p 3] [-r 3] [-c k=v]...
 //   kafka-test-tool produce -b BOOTSTRAP -t TOPIC [--rate N/s] [--count N]
 //                           [--duration SECONDS] [--stop-file PATH]
-//       acks=all, idempotent; message i carries the text "i". Prints one
-//       JSON line at the end: {"sent":..,"acked":..,"failed":..}, and the
-//       acked sequence numbers to --acked-file if given.
+//                           [--start N] [--progress-file PATH]
+//       acks=all, idempotent; message i carries the text "i" (i counts from
+//       --start, default 0). Prints one JSON line at the end:
+//       {"sent":..,"acked":..,"failed":..}, and the acked sequence numbers to
+//       --acked-file if given.
 //   kafka-test-tool consume -b BOOTSTRAP -t TOPIC --expect-file PATH
-//                           [--timeout SECONDS]
+//                           [--timeout SECONDS] [--stop-file PATH]
+//                           [--progress-file PATH]
 //       reads the topic from the beginning until every number in
 //       --expect-file has been seen (or the timeout); prints
-//       {"consumed":..,"distinct":..,"missing":..}; exit 0 iff none missing.
+//       {"consumed":..,"distinct":..,"expected":..,"seen":..,"missing":..}
+//       (seen: expected numbers that were read); exit 0 iff none missing.
+//       With --stop-file, it consumes until that file exists and only then
+//       reads --expect-file (written meanwhile, e.g. by a concurrent
+//       producer's --acked-file); --timeout counts from then.
+//   --progress-file PATH: every second, the counts so far as one JSON line
+//       (replaced atomically), for a watcher to show.
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <unistd.h>
@@ -36,6 +45,8 @@ struct Args {
   double rate = 100;
   long count = -1;
   double duration = -1, timeout = 60;
+  long start = 0;
+  std::string progress_file;
 };
 
 [[noreturn]] void Usage(const char* why) {
@@ -70,6 +81,8 @@ Args Parse(int argc, char** argv) {
     else if (k == "--acked-file") a.acked_file = next();
     else if (k == "--expect-file") a.expect_file = next();
     else if (k == "--stop-file") a.stop_file = next();
+    else if (k == "--start") a.start = std::atol(next().c_str());
+    else if (k == "--progress-file") a.progress_file = next();
     else Usage(("unknown argument " + k).c_str());
   }
   if (a.bootstrap.empty() || a.topic.empty()) Usage("-b and -t are required");
@@ -144,6 +157,21 @@ int CreateTopic(const Args& a) {
   return rc;
 }
 
+// Replaces PATH with one line, atomically (a reader never sees half of it).
+void WriteProgress(const std::string& path, const std::string& line) {
+  if (path.empty()) return;
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp);
+    f << line << "\n";
+  }
+  std::rename(tmp.c_str(), path.c_str());
+}
+
+bool Exists(const std::string& path) {
+  return !path.empty() && access(path.c_str(), F_OK) == 0;
+}
+
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop = true; }
 
@@ -178,14 +206,27 @@ int Produce(const Args& a) {
   signal(SIGINT, OnSignal);
   const auto start = std::chrono::steady_clock::now();
   long sent = 0, produce_errors = 0;
+  double next_progress = 0;
+  auto progress = [&](double elapsed) {
+    WriteProgress(a.progress_file,
+                  "{\"elapsed\":" + std::to_string(static_cast<long>(elapsed)) +
+                      ",\"sent\":" + std::to_string(sent) +
+                      ",\"acked\":" + std::to_string(st.acked.load()) +
+                      ",\"failed\":" + std::to_string(st.failed.load()) +
+                      ",\"in_flight\":" + std::to_string(rd_kafka_outq_len(rk)) + "}");
+  };
   while (!g_stop) {
     double elapsed = std::chrono::duration<double>(
                          std::chrono::steady_clock::now() - start).count();
+    if (elapsed >= next_progress) {
+      progress(elapsed);
+      next_progress += 1;
+    }
     if (a.count >= 0 && sent >= a.count) break;
     if (a.duration >= 0 && elapsed >= a.duration) break;
-    if (!a.stop_file.empty() && access(a.stop_file.c_str(), F_OK) == 0) break;
+    if (Exists(a.stop_file)) break;
     if (sent < elapsed * a.rate) {
-      std::string v = std::to_string(sent);
+      std::string v = std::to_string(a.start + sent);
       rd_kafka_resp_err_t e = rd_kafka_producev(
           rk, RD_KAFKA_V_TOPIC(a.topic.c_str()),
           RD_KAFKA_V_VALUE(v.data(), v.size()),
@@ -204,6 +245,8 @@ int Produce(const Args& a) {
   // Wait for every outstanding delivery report.
   rd_kafka_flush(rk, 120000);
   long outstanding = rd_kafka_outq_len(rk);
+  progress(std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+               .count());
   if (!a.acked_file.empty()) {
     std::ofstream f(a.acked_file);
     for (long id : st.acked_ids) f << id << "\n";
@@ -218,10 +261,14 @@ int Produce(const Args& a) {
 
 int Consume(const Args& a) {
   std::set<long> expect;
-  if (!a.expect_file.empty()) {
+  auto load_expect = [&]() {
+    if (a.expect_file.empty()) return;
     std::ifstream f(a.expect_file);
     for (long id; f >> id;) expect.insert(id);
-  }
+  };
+  // With --stop-file the expected numbers are known only at the end.
+  bool following = !a.stop_file.empty();
+  if (!following) load_expect();
   std::string group = "kafka-test-tool-" + std::to_string(getpid());
   rd_kafka_conf_t* conf = Conf(a, {{"group.id", group.c_str()},
                                    {"auto.offset.reset", "earliest"},
@@ -238,11 +285,38 @@ int Consume(const Args& a) {
   std::set<long> seen;
   long consumed = 0;
   size_t expected_left = expect.size();
-  const auto start = std::chrono::steady_clock::now();
+  auto start = std::chrono::steady_clock::now();
+  const auto t0 = start;
+  double next_progress = 0;
+  auto count_seen = [&]() {
+    size_t n = 0;
+    for (long id : expect) n += seen.count(id);
+    return n;
+  };
+  auto progress = [&]() {
+    WriteProgress(a.progress_file,
+                  "{\"elapsed\":" +
+                      std::to_string(static_cast<long>(
+                          std::chrono::duration<double>(
+                              std::chrono::steady_clock::now() - t0).count())) +
+                      ",\"consumed\":" + std::to_string(consumed) +
+                      ",\"distinct\":" + std::to_string(seen.size()) + "}");
+  };
   while (!g_stop) {
-    if (!expect.empty() && expected_left == 0) break;
-    if (std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
-            .count() > a.timeout) {
+    const auto now = std::chrono::steady_clock::now();
+    if (std::chrono::duration<double>(now - t0).count() >= next_progress) {
+      progress();
+      next_progress += 1;
+    }
+    if (following && Exists(a.stop_file)) {
+      following = false;
+      load_expect();
+      expected_left = expect.size() - count_seen();
+      start = now;  // --timeout counts from the stop
+    }
+    if (!following && !expect.empty() && expected_left == 0) break;
+    if (!following &&
+        std::chrono::duration<double>(now - start).count() > a.timeout) {
       break;
     }
     rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 200);
@@ -252,14 +326,18 @@ int Consume(const Args& a) {
       long id = std::strtol(
           std::string(static_cast<const char*>(m->payload), m->len).c_str(),
           nullptr, 10);
-      if (seen.insert(id).second && expect.count(id)) --expected_left;
+      if (seen.insert(id).second && !following && expect.count(id)) {
+        --expected_left;
+      }
     }
     rd_kafka_message_destroy(m);
   }
-  long missing = 0;
-  for (long id : expect) missing += seen.count(id) == 0;
-  std::printf("{\"consumed\":%ld,\"distinct\":%zu,\"missing\":%ld}\n", consumed,
-              seen.size(), missing);
+  progress();
+  const size_t seen_expected = count_seen();
+  const long missing = static_cast<long>(expect.size() - seen_expected);
+  std::printf("{\"consumed\":%ld,\"distinct\":%zu,\"expected\":%zu,"
+              "\"seen\":%zu,\"missing\":%ld}\n",
+              consumed, seen.size(), expect.size(), seen_expected, missing);
   rd_kafka_consumer_close(rk);
   rd_kafka_destroy(rk);
   return missing == 0 ? 0 : 1;

@@ -51,7 +51,7 @@ class CliTest : public ::testing::Test {
   FakeFilesystem fs_;
   SimulatedClock clock_;
   FakeResolver resolver_;
-  absl::Notification stop_;
+  Notification stop_;
   CliContext ctx_;
 };
 

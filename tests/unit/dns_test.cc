@@ -47,7 +47,7 @@ class DnsWaiterTest : public ::testing::Test {
   SimulatedClock clock_;
   const absl::Time start_ = clock_.Now();
   FakeResolver resolver_;
-  absl::Notification cancel_;
+  Notification cancel_;
   double jitter_ = 0.5;
 };
 

@@ -11,7 +11,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "agent/clock.h"
 #include "agent/dns.h"
 #include "agent/filesystem.h"
@@ -27,12 +27,12 @@ class SimulatedClock : public Clock {
       : now_(start) {}
 
   absl::Time Now() override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return now_;
   }
 
   bool SleepUntil(absl::Time deadline,
-                  const absl::Notification& cancel) override {
+                  const Notification& cancel) override {
     sleeps_.push_back(deadline - Now());
     if (on_sleep_) on_sleep_(deadline);
     if (cancel.HasBeenNotified()) return false;
@@ -41,7 +41,7 @@ class SimulatedClock : public Clock {
   }
 
   void Advance(absl::Duration d) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (d > absl::ZeroDuration()) now_ += d;
   }
 
@@ -51,7 +51,7 @@ class SimulatedClock : public Clock {
   const std::vector<absl::Duration>& sleeps() const { return sleeps_; }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;
   absl::Time now_;
   std::vector<absl::Duration> sleeps_;
   std::function<void(absl::Time)> on_sleep_;

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "absl/synchronization/mutex.h"
+#include <mutex>
 #include "agent/kafka.h"
 #include "agent/snapshot.h"
 
@@ -42,20 +42,20 @@ class FakeKafkaAdmin : public KafkaAdmin {
   // What the next FetchMetadata calls return (min_isr is cleared, as the
   // real metadata has none).
   void SetMetadata(absl::StatusOr<ClusterMetadata> md) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     metadata_ = std::move(md);
   }
   void SetMinIsr(const std::string& topic, int32_t v) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     min_isr_[topic] = v;
   }
   void FailMinIsr(absl::Status s) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     min_isr_error_ = s;
   }
 
   absl::StatusOr<ClusterMetadata> FetchMetadata(absl::Duration) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     ++metadata_calls_;
     if (!metadata_.ok()) return metadata_.status();
     ClusterMetadata md = *metadata_;
@@ -65,7 +65,7 @@ class FakeKafkaAdmin : public KafkaAdmin {
 
   absl::StatusOr<std::map<std::string, int32_t>> FetchMinInsyncReplicas(
       const std::vector<std::string>& topics, absl::Duration) override {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     min_isr_requests_.push_back(topics);
     if (!min_isr_error_.ok()) return min_isr_error_;
     std::map<std::string, int32_t> out;
@@ -77,16 +77,16 @@ class FakeKafkaAdmin : public KafkaAdmin {
   }
 
   std::vector<std::vector<std::string>> min_isr_requests() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return min_isr_requests_;
   }
   int metadata_calls() {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     return metadata_calls_;
   }
 
  private:
-  absl::Mutex mu_;
+  std::mutex mu_;
   absl::StatusOr<ClusterMetadata> metadata_ =
       absl::UnavailableError("no metadata scripted");
   std::map<std::string, int32_t> min_isr_;

@@ -101,7 +101,7 @@ TEST_F(PollerTest, MinIsrFailureStillPublishesMetadata) {
 }
 
 TEST_F(PollerTest, RunPollsEveryIntervalUntilStopped) {
-  absl::Notification stop;
+  Notification stop;
   int sleeps = 0;
   clock_.OnSleep([&](absl::Time) {
     if (++sleeps == 5) stop.Notify();
