@@ -5,17 +5,28 @@
 #include "absl/strings/str_cat.h"
 
 namespace kafka_agent {
+namespace {
+
+// Creates `path`'s directory if missing and a hidden temp file beside `path`
+// (".server.properties.<kind>.XXXXXX").
+absl::StatusOr<std::unique_ptr<WritableFile>> CreateFileBeside(
+    Filesystem& fs, const std::string& path, absl::string_view kind,
+    std::string* temp_path) {
+  const std::string dir = DirName(path);
+  if (absl::Status s = fs.CreateDirs(dir); !s.ok()) return s;
+  return fs.CreateTempFile(dir, absl::StrCat(".", BaseName(path), ".", kind, "."),
+                           temp_path);
+}
+
+}  // namespace
 
 absl::Status ProbeWritable(Filesystem& fs, const std::string& path) {
   if (fs.IsDirectory(path)) {
     return absl::InvalidArgumentError(absl::StrCat(
         "\"", path, "\" is a directory; give the path of a file in it"));
   }
-  const std::string dir = DirName(path);
-  if (absl::Status s = fs.CreateDirs(dir); !s.ok()) return s;
   std::string temp_path;
-  auto file = fs.CreateTempFile(dir, absl::StrCat(".", BaseName(path), ".probe."),
-                                &temp_path);
+  auto file = CreateFileBeside(fs, path, "probe", &temp_path);
   if (!file.ok()) return file.status();
   (*file)->Close().IgnoreError();
   return fs.Remove(temp_path);
@@ -23,13 +34,10 @@ absl::Status ProbeWritable(Filesystem& fs, const std::string& path) {
 
 absl::Status WriteFileAtomically(Filesystem& fs, const std::string& path,
                                  absl::string_view contents) {
-  const std::string dir = DirName(path);
-  if (absl::Status s = fs.CreateDirs(dir); !s.ok()) return s;
-
   std::string temp_path;
-  auto file = fs.CreateTempFile(dir, absl::StrCat(".", BaseName(path), ".tmp."),
-                                &temp_path);
+  auto file = CreateFileBeside(fs, path, "tmp", &temp_path);
   if (!file.ok()) return file.status();
+  const std::string dir = DirName(path);
 
   absl::Status s = (*file)->Append(contents);
   if (s.ok()) s = (*file)->Sync();

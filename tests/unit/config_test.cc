@@ -2,6 +2,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/kafka_fakes.h"
 #include "tests/unit/status_matchers.h"
 
 namespace kafka_agent {
@@ -14,13 +15,7 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 using ::testing::Pair;
 
-Identity IdFor(const std::string& pod) {
-  IdentityOptions o;
-  o.pod_name = pod;
-  o.namespace_name = "kafka";
-  o.headless_service = "kafka-headless";
-  return *DeriveIdentity(o);
-}
+Identity IdFor(const std::string& pod) { return testing::TutorialIdentity(pod); }
 
 TEST(DeriveKafkaPropertiesTest, ControllerPod) {
   Properties p = DeriveKafkaProperties(IdFor("kafka-1"));

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <mutex>
+#include "agent/identity.h"
 #include "agent/kafka.h"
 #include "agent/snapshot.h"
 
@@ -35,6 +36,31 @@ inline ClusterMetadata Cluster(std::vector<int32_t> brokers,
   c.brokers = std::move(brokers);
   c.partitions = std::move(partitions);
   return c;
+}
+
+// The seed tutorial's cluster: pod `pod` of StatefulSet kafka, headless
+// Service kafka-headless, namespace kafka, 3 controllers.
+inline Identity TutorialIdentity(const std::string& pod) {
+  IdentityOptions o;
+  o.pod_name = pod;
+  o.namespace_name = "kafka";
+  o.headless_service = "kafka-headless";
+  return *DeriveIdentity(o);
+}
+
+// Topic `test`: 3 partitions, replication factor 3, min.insync.replicas 2,
+// every replica in sync.
+inline ClusterMetadata TutorialHealthy() {
+  return Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 2),
+                             P("test", 1, 2, {2, 0, 1}, {0, 1, 2}, 2),
+                             P("test", 2, 0, {0, 1, 2}, {0, 1, 2}, 2)});
+}
+
+// The same after broker 2 stopped (StatefulSet scaled to 2): ISR 0,1.
+inline ClusterMetadata TutorialNode2Down() {
+  return Cluster({0, 1}, {P("test", 0, 1, {1, 2, 0}, {0, 1}, 2),
+                          P("test", 1, 0, {2, 0, 1}, {0, 1}, 2),
+                          P("test", 2, 0, {0, 1, 2}, {0, 1}, 2)});
 }
 
 class FakeKafkaAdmin : public KafkaAdmin {

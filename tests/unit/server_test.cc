@@ -24,25 +24,9 @@ using ::kafka_agent::testing::P;
 using ::kafka_agent::testing::SimulatedClock;
 using ::testing::HasSubstr;
 
-Identity Node(const std::string& pod) {
-  IdentityOptions o;
-  o.pod_name = pod;
-  o.namespace_name = "kafka";
-  o.headless_service = "kafka-headless";
-  return *DeriveIdentity(o);
-}
-
-ClusterMetadata Healthy() {
-  return Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 2),
-                             P("test", 1, 2, {2, 0, 1}, {0, 1, 2}, 2),
-                             P("test", 2, 0, {0, 1, 2}, {0, 1, 2}, 2)});
-}
-
-ClusterMetadata Node2Down() {
-  return Cluster({0, 1}, {P("test", 0, 1, {1, 2, 0}, {0, 1}, 2),
-                          P("test", 1, 0, {2, 0, 1}, {0, 1}, 2),
-                          P("test", 2, 0, {0, 1, 2}, {0, 1}, 2)});
-}
+Identity Node(const std::string& pod) { return testing::TutorialIdentity(pod); }
+ClusterMetadata Healthy() { return testing::TutorialHealthy(); }
+ClusterMetadata Node2Down() { return testing::TutorialNode2Down(); }
 
 class ServerTest : public ::testing::Test {
  protected:

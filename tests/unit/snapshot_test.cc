@@ -13,19 +13,8 @@ using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::SizeIs;
 
-// The seed tutorial's topic: 3 partitions, RF 3, min.insync.replicas 2.
-ClusterMetadata Healthy() {
-  return Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 2),
-                             P("test", 1, 2, {2, 0, 1}, {0, 1, 2}, 2),
-                             P("test", 2, 0, {0, 1, 2}, {0, 1, 2}, 2)});
-}
-
-// The same after broker 2 stopped: ISR 0,1.
-ClusterMetadata Node2Down() {
-  return Cluster({0, 1}, {P("test", 0, 1, {1, 2, 0}, {0, 1}, 2),
-                          P("test", 1, 0, {2, 0, 1}, {0, 1}, 2),
-                          P("test", 2, 0, {0, 1, 2}, {0, 1}, 2)});
-}
+ClusterMetadata Healthy() { return testing::TutorialHealthy(); }
+ClusterMetadata Node2Down() { return testing::TutorialNode2Down(); }
 
 TEST(ReadinessTest, ReadyWhenRegisteredAndInEveryIsr) {
   for (int node : {0, 1, 2}) {
