@@ -48,13 +48,13 @@ demo: deps build
 # of false races there.
 asan:
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DKAFKA_AGENT_SANITIZE=address,undefined -DKAFKA_AGENT_BUILD_BENCH=OFF
+	  -DKAFKA_AGENT_SANITIZE=address,undefined
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest $(CTEST_FLAGS) -L unit
 
 tsan:
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
-	  -DKAFKA_AGENT_SANITIZE=thread -DKAFKA_AGENT_BUILD_BENCH=OFF
+	  -DKAFKA_AGENT_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/unit_tests \
 	  --gtest_filter='ConcurrencyTest.*:PollerTest.*:SnapshotStoreTest.*:HealthPublisherTest.*'

@@ -11,6 +11,7 @@ DEB_PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev
   dnsmasq-base iproute2 kcat jq procps util-linux python3-yaml shellcheck
+  hyperfine python3-grpcio python3-protobuf
   default-jre-headless maven golang-go
 )
 

@@ -1,0 +1,74 @@
+# Shared by the benchmark scripts; source it. Sets:
+#   ROOT      the repository
+#   AGENT     a copy of the agent binary (KAFKA_AGENT_BIN, default build/kafka-agent)
+#   PY        Debian's python3, which has python3-grpcio (BENCH_PYTHON)
+#   WORK      scratch directory of this run (BENCH_WORK, else a new temp dir)
+#   SUMMARY   the summary table's rows, one TSV line per ratio (BENCH_SUMMARY)
+# shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# shellcheck source=/dev/null  # PATH and the tool cache only
+. "$ROOT/scripts/env.sh"
+AGENT=${KAFKA_AGENT_BIN:-$ROOT/build/kafka-agent}
+PY=${BENCH_PYTHON:-/usr/bin/python3}
+STATS=("$PY" "$ROOT/bench/stats.py")
+
+if [ -z "${BENCH_WORK:-}" ]; then
+  BENCH_WORK=$(mktemp -d "${TMPDIR:-/tmp}/kafka-agent-bench.XXXXXX")
+  BENCH_OWN_WORK=1
+fi
+WORK=$BENCH_WORK
+SUMMARY=${BENCH_SUMMARY:-$WORK/summary.tsv}
+
+# Benchmark a private copy of the binary: others may relink build/ meanwhile.
+if [ -n "${BENCH_AGENT_COPY:-}" ]; then
+  AGENT=$BENCH_AGENT_COPY
+elif [ -x "$AGENT" ]; then
+  mkdir -p "$WORK/bin"
+  for _ in 1 2 3 4 5 6 7 8 9 10; do
+    cp "$AGENT" "$WORK/bin/kafka-agent" 2>/dev/null &&
+      "$WORK/bin/kafka-agent" --version >/dev/null 2>&1 && break
+    sleep 3 # being relinked
+  done
+  AGENT=$WORK/bin/kafka-agent
+  BENCH_AGENT_COPY=$AGENT
+  export BENCH_AGENT_COPY
+fi
+
+say() { printf '%s\n' "$*"; }
+die() {
+  printf '%s: %s\n' "$(basename "$0")" "$*" >&2
+  exit 1
+}
+
+need() {
+  local t
+  for t in "$@"; do
+    command -v "$t" >/dev/null || die "$t not found (run scripts/deps.sh)"
+  done
+}
+
+# A free TCP port on loopback (the kernel's pick; released before use, so a
+# race is possible but harmless on this machine).
+free_port() {
+  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# CPU time (user + system, in clock ticks, all threads) a process has used.
+cpu_ticks() {
+  local rest
+  rest=$(sed 's/^.*) //' "/proc/$1/stat")
+  # After "pid (comm) ", utime and stime are the 12th and 13th fields.
+  # shellcheck disable=SC2086
+  set -- $rest
+  echo $((${12} + ${13}))
+}
+
+# Monotonic seconds with a fraction, for measuring a run's duration.
+now() { cut -d' ' -f1 /proc/uptime; }
+
+cleanup_work() {
+  if [ -n "${BENCH_OWN_WORK:-}" ] && [ -z "${BENCH_KEEP:-}" ]; then
+    rm -rf "$WORK"
+  fi
+}

@@ -1,0 +1,311 @@
+#!/usr/bin/env python3
+"""Statistics for the benchmarks: medians, percentiles and A/B ratios.
+
+Standard library only. Every result is a ratio of the agent (A) against a peer
+(B) measured in the same run, interleaved round by round; absolute numbers are
+printed beside them for context only (the machine is shared and noisy).
+
+Subcommands:
+  props-equal FILE_A FILE_B
+      Exit 0 if both files set the same effective Java properties (last
+      occurrence of a key wins, comments and blank lines ignored), else print
+      the differences and exit 1.
+  hyperfine SUMMARY_TSV BENCH [--context NAME]... JSON...
+      Round files exported by `hyperfine --export-json`, each with the same
+      commands by name; the first name is A, the others are peers, except a
+      --context command: printed for context, left out of the summary.
+  health SUMMARY_TSV MANIFEST_TSV
+      ghz runs listed in MANIFEST_TSV (mode, server, round, json, cpu_ticks,
+      seconds); the server named "agent" is A.
+  rss SUMMARY_TSV NAME=PID...
+      Resident memory (VmRSS, VmHWM) from /proc; the first NAME is A.
+  table SUMMARY_TSV
+      The compact table of every ratio.
+"""
+
+import json
+import math
+import os
+import statistics
+import sys
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def median(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def pct(sorted_xs, p):
+    """Nearest-rank percentile of an already sorted list."""
+    if not sorted_xs:
+        return float("nan")
+    k = max(0, math.ceil(p / 100.0 * len(sorted_xs)) - 1)
+    return sorted_xs[k]
+
+
+def ratio(a, b):
+    return a / b if b else float("nan")
+
+
+def fmt_time(seconds):
+    if seconds != seconds:  # nan
+        return "n/a"
+    if seconds >= 1:
+        return f"{seconds:.3f} s"
+    if seconds >= 1e-3:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds * 1e6:.0f} us"
+
+
+def emit(summary, bench, metric, a_name, a_val, b_name, b_val, r, better):
+    """One row of the summary table; `better` says which way is better."""
+    with open(summary, "a", encoding="utf-8") as f:
+        f.write("\t".join([bench, metric, a_name, a_val, b_name, b_val,
+                           f"{r:.2f}", better]) + "\n")
+
+
+# --- props-equal -----------------------------------------------------------
+
+def load_props(path):
+    props = {}
+    with open(path, encoding="utf-8") as f:
+        for line in f:
+            line = line.strip()
+            if not line or line[0] in "#!":
+                continue
+            sep = min((i for i in (line.find("="), line.find(":")) if i >= 0),
+                      default=-1)
+            if sep < 0:
+                props[line] = ""
+            else:
+                props[line[:sep].strip()] = line[sep + 1:].strip()
+    return props
+
+
+def cmd_props_equal(a, b):
+    pa, pb = load_props(a), load_props(b)
+    if pa == pb:
+        return 0
+    for k in sorted(set(pa) | set(pb)):
+        if pa.get(k) != pb.get(k):
+            print(f"  {k}: {pa.get(k)!r} vs {pb.get(k)!r}")
+    return 1
+
+
+# --- hyperfine ---------------------------------------------------------------
+
+def cmd_hyperfine(summary, bench, args):
+    context, files = [], []
+    while args:
+        if args[0] == "--context":
+            context.append(args[1])
+            args = args[2:]
+        else:
+            files.append(args[0])
+            args = args[1:]
+    per_round = []  # [{name: [times]}]
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+        per_round.append({r["command"]: r["times"] for r in data["results"]})
+    # Later rounds list the commands in rotated order; the first round lists
+    # them as given, A first.
+    names = list(per_round[0])
+    a = names[0]
+    pooled = {n: [t for rnd in per_round for t in rnd[n]] for n in names}
+    med = {n: median(pooled[n]) for n in names}
+    print(f"  {len(files)} rounds, {len(pooled[a])} runs of each command")
+    for n in names:
+        xs = sorted(pooled[n])
+        print(f"  {n:<14} median {fmt_time(med[n]):>10}   "
+              f"p10 {fmt_time(pct(xs, 10)):>10}   p90 {fmt_time(pct(xs, 90)):>10}")
+    for b in names[1:]:
+        rr = [ratio(median(rnd[a]), median(rnd[b])) for rnd in per_round]
+        r = ratio(med[a], med[b])
+        print(f"  ratio {a}/{b}: {r:.2f} (pooled medians); per round: median "
+              f"{median(rr):.2f}, range {min(rr):.2f}..{max(rr):.2f}"
+              + ("   [context, not in the summary]" if b in context else ""))
+        if b in context:
+            continue
+        emit(summary, bench, "wall time per run", a, fmt_time(med[a]), b,
+             fmt_time(med[b]), r, "lower")
+    return 0
+
+
+# --- health (ghz) -------------------------------------------------------------
+
+def load_ghz(path):
+    with open(path, encoding="utf-8") as f:
+        d = json.load(f)
+    ok = sorted(x["latency"] / 1e9 for x in d.get("details") or []
+                if x.get("status") == "OK")
+    total = d["total"] / 1e9
+    return {"ok": ok, "rps": len(ok) / total if total else float("nan"),
+            "total": total, "codes": d.get("statusCodeDistribution", {})}
+
+
+def cmd_health(summary, manifest):
+    runs = []
+    with open(manifest, encoding="utf-8") as f:
+        for line in f:
+            mode, server, rnd, path, ticks, secs = line.rstrip("\n").split("\t")
+            g = load_ghz(path)
+            g.update(mode=mode, server=server, round=int(rnd),
+                     cpu=int(ticks) / CLK_TCK, secs=float(secs))
+            runs.append(g)
+    servers = []
+    for r in runs:
+        if r["server"] not in servers:
+            servers.append(r["server"])
+    a, peers = "agent", [s for s in servers if s != "agent"]
+
+    def sel(mode, server):
+        return [r for r in runs if r["mode"] == mode and r["server"] == server]
+
+    # Saturation: requests/s, latency under load, CPU per request.
+    sat = {}
+    for s in servers:
+        rs = sel("saturate", s)
+        if not rs:
+            continue
+        lat = sorted(x for r in rs for x in r["ok"])
+        nreq = sum(len(r["ok"]) for r in rs)
+        cpu = sum(r["cpu"] for r in rs)
+        busy = cpu / sum(r["secs"] for r in rs)
+        sat[s] = {"rps": median([r["rps"] for r in rs]),
+                  "rps_rounds": {r["round"]: r["rps"] for r in rs},
+                  "p50": pct(lat, 50), "p99": pct(lat, 99),
+                  "cpu_per_req": cpu / nreq if nreq else float("nan"),
+                  "busy": busy, "n": nreq}
+    if sat:
+        print("  saturation (ghz, closed loop):")
+        for s, v in sat.items():
+            print(f"  {s:<8} {v['rps']:>9.0f} req/s (median of rounds)  "
+                  f"p50 {fmt_time(v['p50']):>9}  p99 {fmt_time(v['p99']):>9}  "
+                  f"CPU/req {fmt_time(v['cpu_per_req']):>7}  "
+                  f"server CPU busy {v['busy'] * 100:.0f}%  ({v['n']} OK calls)")
+    for b in peers:
+        if a not in sat or b not in sat:
+            continue
+        A, B = sat[a], sat[b]
+        rounds = sorted(set(A["rps_rounds"]) & set(B["rps_rounds"]))
+        rr = [A["rps_rounds"][k] / B["rps_rounds"][k] for k in rounds]
+        print(f"  ratio agent/{b}: req/s {A['rps'] / B['rps']:.2f} (per round "
+              f"{min(rr):.2f}..{max(rr):.2f}), p50 {A['p50'] / B['p50']:.2f}, "
+              f"p99 {A['p99'] / B['p99']:.2f}, CPU/req "
+              f"{A['cpu_per_req'] / B['cpu_per_req']:.2f}")
+        emit(summary, "health_probe", "Check req/s, saturated", a,
+             f"{A['rps']:.0f}/s", b, f"{B['rps']:.0f}/s",
+             A["rps"] / B["rps"], "higher")
+        emit(summary, "health_probe", "Check p50 latency, saturated", a,
+             fmt_time(A["p50"]), b, fmt_time(B["p50"]),
+             A["p50"] / B["p50"], "lower")
+        emit(summary, "health_probe", "Check p99 latency, saturated", a,
+             fmt_time(A["p99"]), b, fmt_time(B["p99"]),
+             A["p99"] / B["p99"], "lower")
+        emit(summary, "health_probe", "server CPU time per Check", a,
+             fmt_time(A["cpu_per_req"]), b, fmt_time(B["cpu_per_req"]),
+             A["cpu_per_req"] / B["cpu_per_req"], "lower")
+
+    # Probe rate: latency of an unloaded server at a fixed, low request rate.
+    low = {}
+    for s in servers:
+        rs = sel("paced", s)
+        if not rs:
+            continue
+        lat = sorted(x for r in rs for x in r["ok"])
+        low[s] = {"p50": pct(lat, 50), "p99": pct(lat, 99), "n": len(lat)}
+    if low:
+        print("  paced (ghz, fixed low rate, one caller):")
+        for s, v in low.items():
+            print(f"  {s:<8} p50 {fmt_time(v['p50']):>9}  "
+                  f"p99 {fmt_time(v['p99']):>9}  ({v['n']} OK calls)")
+    for b in peers:
+        if a not in low or b not in low:
+            continue
+        A, B = low[a], low[b]
+        print(f"  ratio agent/{b}: p50 {A['p50'] / B['p50']:.2f}, "
+              f"p99 {A['p99'] / B['p99']:.2f}")
+        emit(summary, "health_probe", "Check p50 latency, paced", a,
+             fmt_time(A["p50"]), b, fmt_time(B["p50"]),
+             A["p50"] / B["p50"], "lower")
+        emit(summary, "health_probe", "Check p99 latency, paced", a,
+             fmt_time(A["p99"]), b, fmt_time(B["p99"]),
+             A["p99"] / B["p99"], "lower")
+    bad = {f"{r['server']}/{r['mode']}/{r['round']}": r["codes"] for r in runs
+           if any(k not in ("OK", "Unavailable", "Canceled")
+                  for k in r["codes"])}
+    if bad:
+        print(f"  unexpected status codes: {bad}")
+    return 0
+
+
+# --- rss ------------------------------------------------------------------------
+
+def proc_kib(pid, field):
+    with open(f"/proc/{pid}/status", encoding="utf-8") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def cmd_rss(summary, label, pairs):
+    procs = [p.split("=", 1) for p in pairs]
+    vals = {n: proc_kib(pid, label) for n, pid in procs}
+    what = {"VmRSS": "RSS, idle", "VmHWM": "peak RSS, after load"}[label]
+    print(f"  {what}: " + ", ".join(f"{n} {v / 1024:.1f} MiB"
+                                    for n, v in vals.items()))
+    a = procs[0][0]
+    for b, _ in procs[1:]:
+        emit(summary, "health_probe", what, a, f"{vals[a] / 1024:.1f} MiB",
+             b, f"{vals[b] / 1024:.1f} MiB", ratio(vals[a], vals[b]), "lower")
+    return 0
+
+
+# --- table ------------------------------------------------------------------------
+
+def cmd_table(summary):
+    rows = []
+    with open(summary, encoding="utf-8") as f:
+        for line in f:
+            rows.append(line.rstrip("\n").split("\t"))
+    if not rows:
+        print("(no results)")
+        return 0
+    # The same metric against each peer on adjacent lines, in first-seen order.
+    order = {}
+    for r in rows:
+        order.setdefault((r[0], r[1]), len(order))
+    rows.sort(key=lambda r: order[(r[0], r[1])])
+    head = ["benchmark", "metric", "A", "A median", "B", "B median", "A/B",
+            "better"]
+    cols = list(zip(*([head] + rows)))
+    width = [max(len(c) for c in col) for col in cols]
+    for i, row in enumerate([head] + rows):
+        print("  ".join(c.ljust(w) if j not in (3, 5, 6) else c.rjust(w)
+                        for j, (c, w) in enumerate(zip(row, width))).rstrip())
+        if i == 0:
+            print("  ".join("-" * w for w in width))
+    return 0
+
+
+def main(argv):
+    cmd, args = argv[1], argv[2:]
+    if cmd == "props-equal":
+        return cmd_props_equal(*args)
+    if cmd == "hyperfine":
+        return cmd_hyperfine(args[0], args[1], args[2:])
+    if cmd == "health":
+        return cmd_health(*args)
+    if cmd == "rss":
+        return cmd_rss(args[0], args[1], args[2:])
+    if cmd == "table":
+        return cmd_table(*args)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
