@@ -67,9 +67,11 @@ std::string FormatStatusSummary(const v1::AgentStatus& s) {
   const v1::PartitionCounts& c = s.counts();
   absl::StrAppendFormat(
       &out,
-      "counts   %d partitions in %d topics; here: %d led, %d hosted, %d not "
-      "in ISR; cluster: %d under-replicated, %d under min ISR, %d offline\n",
-      c.partitions(), c.topics(), c.partitions_led(), c.replicas_hosted(),
+      "counts   %d partition%s in %d topic%s; here: %d led, %d hosted, %d "
+      "not in ISR; cluster: %d under-replicated, %d under min ISR, %d "
+      "offline\n",
+      c.partitions(), c.partitions() == 1 ? "" : "s", c.topics(),
+      c.topics() == 1 ? "" : "s", c.partitions_led(), c.replicas_hosted(),
       c.not_in_isr(), c.under_replicated(), c.under_min_isr(), c.offline());
   absl::StrAppendFormat(
       &out, "snapshot %s old%s%s\n",
