@@ -3,6 +3,8 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <mutex>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -46,15 +48,38 @@ void LogCallback(const rd_kafka_t*, int level, const char* fac,
   }
 }
 
-void ErrorCallback(rd_kafka_t*, int err, const char* reason, void*) {
+// The client's latest error from librdkafka's error callback (on its own
+// threads). A failed request says only "transport failure" or "timed out";
+// this says why (authentication failed, connection refused, ...).
+class ClientErrors {
+ public:
+  void Set(std::string e) {
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ = std::move(e);
+  }
+  std::string Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return std::exchange(last_, std::string());
+  }
+
+ private:
+  std::mutex mu_;
+  std::string last_;
+};
+
+void ErrorCallback(rd_kafka_t*, int err, const char* reason, void* opaque) {
   spdlog::debug("librdkafka error {}: {}",
                 rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
                 reason);
+  static_cast<ClientErrors*>(opaque)->Set(reason);
 }
 
 class RdKafkaAdmin : public KafkaAdmin {
  public:
-  explicit RdKafkaAdmin(rd_kafka_t* rk) : rk_(rk) {}
+  RdKafkaAdmin(rd_kafka_t* rk, std::unique_ptr<ClientErrors> errors)
+      : rk_(rk), errors_(std::move(errors)) {}
+  // librdkafka's threads are gone once rd_kafka_destroy returns, so the
+  // error sink outlives every callback.
   ~RdKafkaAdmin() override { rd_kafka_destroy(rk_); }
 
   absl::StatusOr<ClusterMetadata> FetchMetadata(
@@ -63,8 +88,12 @@ class RdKafkaAdmin : public KafkaAdmin {
     rd_kafka_resp_err_t err =
         rd_kafka_metadata(rk_, /*all_topics=*/1, nullptr, &md,
                           TimeoutMs(timeout));
+    rd_kafka_poll(rk_, 0);  // serves queued error callbacks
+    std::string why = errors_->Take();
     if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      return KafkaError(err, "metadata request");
+      absl::Status s = KafkaError(err, "metadata request");
+      if (why.empty()) return s;
+      return absl::Status(s.code(), absl::StrCat(s.message(), " (", why, ")"));
     }
     ClusterMetadata out;
     for (int i = 0; i < md->broker_cnt; ++i) {
@@ -165,6 +194,7 @@ class RdKafkaAdmin : public KafkaAdmin {
 
  private:
   rd_kafka_t* rk_;
+  std::unique_ptr<ClientErrors> errors_;
 };
 
 }  // namespace
@@ -208,8 +238,10 @@ absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(
     rd_kafka_conf_destroy(conf);
     return s;
   }
+  auto errors = std::make_unique<ClientErrors>();
   rd_kafka_conf_set_log_cb(conf, LogCallback);
   rd_kafka_conf_set_error_cb(conf, ErrorCallback);
+  rd_kafka_conf_set_opaque(conf, errors.get());
   // rd_kafka_new takes ownership of conf on success only.
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   if (rk == nullptr) {
@@ -217,7 +249,7 @@ absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(
     return absl::InvalidArgumentError(
         absl::StrCat("cannot create the Kafka client: ", errstr));
   }
-  return std::unique_ptr<KafkaAdmin>(new RdKafkaAdmin(rk));
+  return std::unique_ptr<KafkaAdmin>(new RdKafkaAdmin(rk, std::move(errors)));
 }
 
 }  // namespace kafka_agent

@@ -69,6 +69,18 @@ wait_for() {
   done
 }
 
+# Each node also gets a SASL_PLAINTEXT listener (PLAIN, user agent), to show
+# that client properties given with --kafka-prop reach librdkafka.
+sasl_port() { echo $((KAFKA_TEST_BASE_PORT + 200 + $1)); }
+for n in 0 1 2; do
+  b=$((KAFKA_TEST_BASE_PORT + n)) c=$((KAFKA_TEST_BASE_PORT + 100 + n)) s=$(sasl_port "$n")
+  export "KAFKA_TEST_EXTRA_PROPS_$n=listeners=PLAINTEXT://127.0.0.1:$b,CONTROLLER://127.0.0.1:$c,SASL_PLAINTEXT://127.0.0.1:$s
+advertised.listeners=PLAINTEXT://127.0.0.1:$b,SASL_PLAINTEXT://127.0.0.1:$s
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"admin-pw\" user_admin=\"admin-pw\" user_agent=\"agent-sasl-pw\";"
+done
+
 say "starting a 3-node KRaft cluster (logs in $work/kafka)"
 bootstrap=$("$cluster" start "$work/kafka" | tail -n1)
 say "cluster up: $bootstrap"
@@ -107,6 +119,27 @@ grpcurl -plaintext "$(addr 1)" list | grep -qx kafka_agent.v1.KafkaAgent || fail
   || fail "grpcurl GetStatus .ready is not true"
 "$agent" check-restart --addr "$(addr 1)" >/dev/null || fail "restarting node 1 should be safe now"
 say "grpcurl (reflection): Health/Check SERVING, GetStatus ready; check-restart node 1: safe"
+
+# The same broker through its SASL_PLAINTEXT listener: right and wrong password.
+sasl_agent() { # index, password
+  "$agent" serve --pod-name kafka-0 --namespace kafka \
+    --bootstrap "127.0.0.1:$(sasl_port 0)" --grpc-listen "$(addr "$1")" --poll-interval "$POLL" \
+    --kafka-prop security.protocol=SASL_PLAINTEXT --kafka-prop sasl.mechanism=PLAIN \
+    --kafka-prop sasl.username=agent --kafka-prop "sasl.password=$2" \
+    >"$work/agent-$1.log" 2>&1 &
+  agent_pids+=($!)
+}
+sasl_agent 3 agent-sasl-pw
+sasl_agent 4 wrong-sasl-pw
+sasl_ready() { [ "$(probe 3 kafka.ready)" = SERVING ]; }
+wait_for 20 "the SASL agent's kafka.ready SERVING" sasl_ready
+full_isr 3 || fail "the SASL agent sees ISR $(isr_of_test 3)"
+wait_for 20 "the wrong-password agent to report its error" \
+  bash -c "'$agent' status --addr '$(addr 4)' --json 2>/dev/null | jq -e '.status.last_error | test(\"uthenticat\")' >/dev/null"
+[ "$(probe 4 kafka.broker)" = NOT_SERVING ] || fail "a wrong password should leave kafka.broker NOT_SERVING"
+say "over SASL_PLAINTEXT (--kafka-prop): ready with the right password; wrong one: $("$agent" status --addr "$(addr 4)" --json 2>/dev/null | jq -r .status.last_error)"
+for p in "${agent_pids[@]: -2}"; do kill "$p"; done
+if grep -q -e agent-sasl-pw -e wrong-sasl-pw "$work"/agent-*.log; then fail "a SASL password was logged"; fi
 
 # Secrets given with --kafka-prop never reach the logs.
 if grep -q hunter2-secret "$work"/agent-*.log; then fail "a --kafka-prop secret was logged"; fi
