@@ -39,7 +39,7 @@ manifests: deps
 	tests/manifests/validate.sh
 
 demo: deps build
-	tests/e2e/demo.sh
+	tests/e2e/demo.sh $(BUILD)/kafka-agent $(BUILD)/tests/kafka-test-tool
 
 # Sanitizer builds: ASan+UBSan runs every unit test (gRPC server included).
 # TSan runs the agent's own threading (snapshot store, poller, health) under

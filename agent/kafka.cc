@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <mutex>
+#include <string_view>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -35,11 +36,15 @@ absl::Status KafkaError(rd_kafka_resp_err_t err, absl::string_view what) {
   }
 }
 
-// librdkafka's log lines go to spdlog; connection noise while the local
-// broker restarts stays at debug level.
+// librdkafka's log lines go to spdlog. Connection failures ("FAIL") repeat
+// every second while the local broker restarts; they stay at debug level: the
+// poller logs each change of error once, with the reason from the error
+// callback.
 void LogCallback(const rd_kafka_t*, int level, const char* fac,
                  const char* buf) {
-  if (level <= 3) {
+  if (std::string_view(fac) == "FAIL") {
+    spdlog::debug("librdkafka {}: {}", fac, buf);
+  } else if (level <= 3) {
     spdlog::warn("librdkafka {}: {}", fac, buf);
   } else if (level <= 5) {
     spdlog::info("librdkafka {}: {}", fac, buf);

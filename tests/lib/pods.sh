@@ -376,6 +376,11 @@ pods_init() {
   fi
   _pods_run ip -n "${ns}" link set lo up || return 1
   _pods_run ip -n "${ns}" link add br0 type bridge || return 1
+  # A fixed MAC: otherwise the bridge takes the lowest MAC of its ports and
+  # changes it when a pod comes or goes, and every pod whose ARP entry for the
+  # DNS address holds the old one cannot reach the DNS until it expires
+  # (lookups time out for 10-30 s). Only this bridge's ports see it.
+  _pods_run ip -n "${ns}" link set br0 address 02:00:00:00:00:01 || return 1
   _pods_run ip -n "${ns}" addr add "${dns_ip}/24" dev br0 || return 1
   _pods_run ip -n "${ns}" link set br0 up || return 1
 

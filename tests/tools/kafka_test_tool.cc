@@ -4,11 +4,11 @@
 //   kafka-test-tool create-topic -b BOOTSTRAP -t TOPIC [-p 3] [-r 3] [-c k=v]...
 //   kafka-test-tool produce -b BOOTSTRAP -t TOPIC [--rate N/s] [--count N]
 //                           [--duration SECONDS] [--stop-file PATH]
-//                           [--start N] [--progress-file PATH]
+//                           [--start N] [--size BYTES] [--progress-file PATH]
 //       acks=all, idempotent; message i carries the text "i" (i counts from
-//       --start, default 0). Prints one JSON line at the end:
-//       {"sent":..,"acked":..,"failed":..}, and the acked sequence numbers to
-//       --acked-file if given.
+//       --start, default 0), padded with " xxx..." to --size bytes if given.
+//       Prints one JSON line at the end: {"sent":..,"acked":..,"failed":..},
+//       and the acked sequence numbers to --acked-file if given.
 //   kafka-test-tool consume -b BOOTSTRAP -t TOPIC --expect-file PATH
 //                           [--timeout SECONDS] [--stop-file PATH]
 //                           [--progress-file PATH]
@@ -46,6 +46,7 @@ struct Args {
   long count = -1;
   double duration = -1, timeout = 60;
   long start = 0;
+  size_t size = 0;
   std::string progress_file;
 };
 
@@ -82,6 +83,7 @@ Args Parse(int argc, char** argv) {
     else if (k == "--expect-file") a.expect_file = next();
     else if (k == "--stop-file") a.stop_file = next();
     else if (k == "--start") a.start = std::atol(next().c_str());
+    else if (k == "--size") a.size = std::strtoul(next().c_str(), nullptr, 10);
     else if (k == "--progress-file") a.progress_file = next();
     else Usage(("unknown argument " + k).c_str());
   }
@@ -227,6 +229,7 @@ int Produce(const Args& a) {
     if (Exists(a.stop_file)) break;
     if (sent < elapsed * a.rate) {
       std::string v = std::to_string(a.start + sent);
+      if (v.size() + 1 < a.size) v += " " + std::string(a.size - v.size() - 1, 'x');
       rd_kafka_resp_err_t e = rd_kafka_producev(
           rk, RD_KAFKA_V_TOPIC(a.topic.c_str()),
           RD_KAFKA_V_VALUE(v.data(), v.size()),

@@ -16,6 +16,9 @@
 #                          DIR/logs    <- /opt/kafka/logs   (kafka.logs.dir)
 #                          DIR/tmp     <- /tmp              (java.io.tmpdir)
 #                        Kafka's data goes wherever log.dirs in the config says.
+#   --tmp DIR            java.io.tmpdir (default: WORK/tmp); e.g. --work /opt/kafka
+#                        --tmp /tmp inside a mount namespace with the pod's volumes
+#                        at the image's paths (tests/e2e/lib/container.sh)
 #   --libs DIR           Kafka jars (default: tests/integration/kafka/fetch.sh)
 #   --defaults DIR       the image's /etc/kafka/docker (default: etc-kafka-docker/
 #                        beside this script: server.properties, log4j2.yaml,
@@ -68,11 +71,12 @@ repo_root=$(cd "$here/../../.." && pwd)
 die() { echo "run-kafka.sh: $*" >&2; exit 1; }
 usage_error() { echo "run-kafka.sh: $*" >&2; echo "run '$0 --help' for usage" >&2; exit 2; }
 
-shared='' work='' libs='' defaults=$here/etc-kafka-docker setup_only=0
+shared='' work='' tmp='' libs='' defaults=$here/etc-kafka-docker setup_only=0
 while (($#)); do
   case $1 in
     --shared-config) (($# >= 2)) || usage_error "$1 needs a DIR"; shared=$2; shift 2 ;;
     --work) (($# >= 2)) || usage_error "$1 needs a DIR"; work=$2; shift 2 ;;
+    --tmp) (($# >= 2)) || usage_error "$1 needs a DIR"; tmp=$2; shift 2 ;;
     --libs) (($# >= 2)) || usage_error "$1 needs a DIR"; libs=$2; shift 2 ;;
     --defaults) (($# >= 2)) || usage_error "$1 needs a DIR"; defaults=$2; shift 2 ;;
     --setup-only) setup_only=1; shift ;;
@@ -92,8 +96,10 @@ compgen -G "$libs/kafka_2.13-*.jar" >/dev/null || usage_error "no kafka_2.13 jar
 # Harness variables never reach a pod's kafka container.
 while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^KAFKA_(AGENT|TEST)_' || true)
 
-mkdir -p "$work/config" "$work/logs" "$work/tmp"
+[[ -n $tmp ]] || tmp=$work/tmp
+mkdir -p "$work/config" "$work/logs" "$tmp"
 work=$(cd "$work" && pwd)
+tmp=$(cd "$tmp" && pwd)
 config_dir=$work/config
 java=java
 if [[ -n ${JAVA_HOME:-} ]]; then java=$JAVA_HOME/bin/java; fi
@@ -142,7 +148,7 @@ tools_log4j=$config_dir/tools-log4j2.yaml
 # shellcheck disable=SC2086 # option lists are split on purpose
 if ! result=$("$java" ${KAFKA_HEAP_OPTS:--Xmx256M} $perf_opts \
     "-Dkafka.logs.dir=$work/logs" "-Dlog4j2.configurationFile=$tools_log4j" \
-    "-Djava.io.tmpdir=$work/tmp" -cp "$libs/*" ${KAFKA_OPTS:-} \
+    "-Djava.io.tmpdir=$tmp" -cp "$libs/*" ${KAFKA_OPTS:-} \
     kafka.docker.KafkaDockerWrapper setup \
     --default-configs-dir "$defaults" \
     --mounted-configs-dir "$shared" \
@@ -162,6 +168,6 @@ gc_opts=${KAFKA_GC_LOG_OPTS:--Xlog:gc*:file=$work/logs/kafkaServer-gc.log:time,t
 log4j_opts=${KAFKA_LOG4J_OPTS:--Dlog4j2.configurationFile=$config_dir/log4j2.yaml}
 # shellcheck disable=SC2086 # option lists are split on purpose
 exec "$java" $heap_opts $perf_opts $gc_opts ${KAFKA_JMX_OPTS:-} \
-  "-Dkafka.logs.dir=$work/logs" $log4j_opts "-Djava.io.tmpdir=$work/tmp" \
+  "-Dkafka.logs.dir=$work/logs" $log4j_opts "-Djava.io.tmpdir=$tmp" \
   -cp "$libs/*" ${KAFKA_OPTS:-} \
   kafka.Kafka "$config_dir/server.properties" "$@"
