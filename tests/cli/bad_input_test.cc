@@ -100,6 +100,9 @@ struct Case {
   std::string says;                  // stderr must contain this
 };
 
+// Test listings show the case's name, not its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 class BadInputTest : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
