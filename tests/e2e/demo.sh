@@ -521,11 +521,7 @@ await 120 "every pod Ready at the end" probe_all "${SIM_READY_SERVICE}" "${SIM_P
 ROLL_MS=$(($(now_ms) - ROLL_T0))
 say "rolling restart done in $(secs "${ROLL_MS}")s; stopping the producer (it waits for its last acknowledgements)"
 : >"${WORK}/client/producer.stop"
-t0=$(now_ms)
-while _sim_alive "${PRODUCER_PID}"; do
-  (($(now_ms) - t0 < 150000)) || fail "the producer did not finish within 150s"
-  nap 0.2
-done
+await_exit "${PRODUCER_PID}" producer
 wait "${PRODUCER_PID}"
 prod_rc=$?
 PROD=$(tool_result "${WORK}/client/producer.log")
@@ -534,11 +530,7 @@ cat "${WORK}/client/roll.acked" "${WORK}/client/scaled-down.acked" >"${WORK}/cli
 mv "${WORK}/client/expected.tmp" "${WORK}/client/expected"
 : >"${WORK}/client/consumer.stop"
 say "consumer: reading until it has seen every acknowledged message (the roll's and step 4's)"
-t0=$(now_ms)
-while _sim_alive "${CONSUMER_PID}"; do
-  (($(now_ms) - t0 < 150000)) || fail "the consumer did not finish within 150s"
-  nap 0.2
-done
+await_exit "${CONSUMER_PID}" consumer
 wait "${CONSUMER_PID}"
 cons_rc=$?
 CONS=$(tool_result "${WORK}/client/consumer.log")

@@ -11,11 +11,7 @@ namespace {
 using ::testing::HasSubstr;
 
 Snapshot Snap(ClusterMetadata c, absl::Time t) {
-  Snapshot s;
-  s.cluster = std::move(c);
-  s.taken_at = t;
-  s.generation = 1;
-  return s;
+  return testing::SnapshotOf(std::move(c), t);
 }
 
 TEST(ClientFormatTest, PartitionTableLooksLikeKafkaTopicsDescribe) {

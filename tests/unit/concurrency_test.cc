@@ -66,19 +66,22 @@ TEST(ConcurrencyTest, PollerThreadWhileOthersReadAndEvaluate) {
   PollerOptions o;
   o.interval = absl::Seconds(1);
   Poller poller(admin, clock, store, o);
-  Notification stop;
-  std::thread poll_thread([&] { poller.Run(stop); });
+  Notification stop, probe_started;
 
   // A "probe" thread and a "scenario" thread that flips broker 2 in and out.
+  // The poller starts once the probe runs, or it could finish before.
   std::atomic<int> ready_seen{0}, not_ready_seen{0};
   std::thread probe([&] {
     while (store.Get()->generation < 2000) {
       auto s = store.Get();
       HealthReport h = EvaluateHealth(*s, 2, s->taken_at, o.interval);
       (h.ready.serving ? ready_seen : not_ready_seen)++;
+      if (!probe_started.HasBeenNotified()) probe_started.Notify();
       store.WaitForNewer(s->generation, absl::Now() + absl::Milliseconds(50));
     }
   });
+  probe_started.WaitForNotification();
+  std::thread poll_thread([&] { poller.Run(stop); });
   for (int i = 0; store.Get()->generation < 2000; ++i) {
     admin.SetMetadata(
         i % 2 == 0

@@ -16,12 +16,8 @@ using ::testing::HasSubstr;
 const absl::Time kT0 = absl::FromUnixSeconds(1700000000);
 const absl::Duration kPoll = absl::Seconds(2);
 
-Snapshot Snap(ClusterMetadata c, absl::Time taken_at) {
-  Snapshot s;
-  s.cluster = std::move(c);
-  s.taken_at = taken_at;
-  s.generation = 1;
-  return s;
+Snapshot Snap(ClusterMetadata c, absl::Time t) {
+  return testing::SnapshotOf(std::move(c), t);
 }
 
 ClusterMetadata ThreeHealthy() {

@@ -63,6 +63,15 @@ inline ClusterMetadata TutorialNode2Down() {
                           P("test", 2, 0, {0, 1, 2}, {0, 1}, 2)});
 }
 
+// A published snapshot of `c` taken at `t`.
+inline Snapshot SnapshotOf(ClusterMetadata c, absl::Time t) {
+  Snapshot s;
+  s.cluster = std::move(c);
+  s.taken_at = t;
+  s.generation = 1;
+  return s;
+}
+
 class FakeKafkaAdmin : public KafkaAdmin {
  public:
   // What the next FetchMetadata calls return (min_isr is cleared, as the

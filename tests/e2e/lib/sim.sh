@@ -354,6 +354,17 @@ _sim_alive() {
   [[ ${st} != Z && ${st} != X ]]
 }
 
+# await_exit PID WHAT [SECONDS]: waits until PID has exited (default 150 s);
+# `fail` (the caller's) names WHAT past the limit.
+await_exit() {
+  local pid=$1 what=$2 limit=${3:-150} t0
+  t0=$(now_ms)
+  while _sim_alive "${pid}"; do
+    (($(now_ms) - t0 < limit * 1000)) || fail "the ${what} did not finish within ${limit}s"
+    nap 0.2
+  done
+}
+
 # _sim_stop_container POD DIR NAME PID GRACE: SIGTERM, SIGKILL after GRACE s.
 _sim_stop_container() {
   local pod=$1 dir=$2 c=$3 pid=$4 grace=$5 t0 rc=0 how=SIGTERM

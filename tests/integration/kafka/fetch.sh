@@ -24,8 +24,6 @@ set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo_root=$(cd "$here/../../.." && pwd)
-# env.sh needs HOME; a caller may run us under `env -i`.
-if [[ -z ${HOME:-} ]]; then HOME=$(getent passwd "$(id -u)" | cut -d: -f6); export HOME; fi
 if [[ -f $repo_root/scripts/env.sh ]]; then
   # shellcheck source=/dev/null
   . "$repo_root/scripts/env.sh"
