@@ -343,27 +343,29 @@ end_case
 begin_case "4. --dns-wait quorum vs all with 2 of 3 voters' names"
 pods_publish_dns "${F0}" "${IP0}"
 pods_publish_dns "${F1}" "${IP1}"
-out="${WORK}/c4q/server.properties"
-log="${WORK}/c4q.log"
-CASE_LOGS=("${log}")
-t_start=$(now_ms)
-pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" \
-  --dns-wait quorum --dns-timeout 3s
-wait_exit "${PODS_PID}" 10
-took=$((EXITED_MS - t_start))
+# run_init_to_exit NAME INIT_ARGS...: runs init in pod kafka-1 writing to
+# WORK/NAME/server.properties, waits for its exit; sets out, log, RC and
+# took (ms).
+run_init_to_exit() {
+  local name=$1 t_start
+  shift
+  out="${WORK}/${name}/server.properties"
+  log="${WORK}/${name}.log"
+  CASE_LOGS+=("${log}")
+  t_start=$(now_ms)
+  pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" "$@"
+  wait_exit "${PODS_PID}" 10
+  took=$((EXITED_MS - t_start))
+}
+
+CASE_LOGS=()
+run_init_to_exit c4q --dns-wait quorum --dns-timeout 3s
 printf '  quorum: exit %s after %ss\n' "${RC}" "$(secs "${took}")"
 check "quorum: exit code 0 (got ${RC})" eq "${RC}" 0
 check "quorum: done at once (< 1s: $(secs "${took}")s)" le "${took}" 1000
 check "quorum: config written" file_has "${out}" '^node\.id=1$'
 
-out="${WORK}/c4a/server.properties"
-log="${WORK}/c4a.log"
-CASE_LOGS+=("${log}")
-t_start=$(now_ms)
-pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" \
-  --dns-wait all --dns-timeout 2s
-wait_exit "${PODS_PID}" 10
-took=$((EXITED_MS - t_start))
+run_init_to_exit c4a --dns-wait all --dns-timeout 2s
 printf '  all:    exit %s after %ss\n' "${RC}" "$(secs "${took}")"
 check "all: exit code 1 (got ${RC})" eq "${RC}" 1
 check "all: gave up after the 2s timeout ($(secs "${took}")s)" \
