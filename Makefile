@@ -66,7 +66,7 @@ image:
 	container/build-image.sh
 
 format:
-	clang-format -i agent/*.h agent/*.cc tests/unit/*.h tests/unit/*.cc tests/cli/*.cc
+	clang-format -i agent/*/*.h agent/*/*.cc tests/unit/*.h tests/unit/*/*.h tests/unit/*/*.cc tests/cli/*.cc
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

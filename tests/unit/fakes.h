@@ -12,9 +12,9 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include <mutex>
-#include "agent/clock.h"
-#include "agent/dns.h"
-#include "agent/filesystem.h"
+#include "agent/base/clock.h"
+#include "agent/init/dns.h"
+#include "agent/base/filesystem.h"
 
 namespace kafka_agent {
 namespace testing {

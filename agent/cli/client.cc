@@ -1,0 +1,251 @@
+#include "agent/cli/client.h"
+
+#include <chrono>
+#include <ostream>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_join.h"
+#include "agent/base/common_flags.h"
+#include "agent/base/status_macros.h"
+#include "google/protobuf/util/json_util.h"
+#include "google/protobuf/util/time_util.h"
+#include "grpcpp/grpcpp.h"
+#include "kafka_agent/v1/agent.grpc.pb.h"
+
+namespace kafka_agent {
+namespace {
+
+namespace v1 = ::kafka_agent::v1;
+using ::google::protobuf::util::TimeUtil;
+
+std::string Ids(const google::protobuf::RepeatedField<int32_t>& ids) {
+  return absl::StrJoin(ids, ",");
+}
+
+std::string Json(const google::protobuf::Message& m) {
+  std::string out;
+  google::protobuf::util::JsonPrintOptions opts;
+  opts.always_print_primitive_fields = true;
+  opts.preserve_proto_field_names = true;
+  if (!google::protobuf::util::MessageToJsonString(m, &out, opts).ok()) {
+    return "{}";
+  }
+  return out;
+}
+
+std::unique_ptr<v1::KafkaAgent::Stub> Connect(const ClientOptions& o) {
+  return v1::KafkaAgent::NewStub(
+      grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials()));
+}
+
+void SetDeadline(grpc::ClientContext* ctx, const ClientOptions& o) {
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    absl::ToChronoMilliseconds(o.timeout));
+}
+
+int RpcFailed(std::ostream& err, const ClientOptions& o, const char* what,
+              const grpc::Status& s) {
+  err << "kafka-agent: " << what << " on " << o.addr
+           << " failed: " << s.error_message() << " (" << s.error_code()
+           << "); is `kafka-agent serve` running there? (--addr)\n";
+  return 1;
+}
+
+absl::StatusOr<ClientOptions> CommonOptionsFromFlags(const ParsedFlags& f) {
+  ClientOptions o;
+  o.addr = f.String("addr");
+  KA_RETURN_IF_ERROR(CheckHostPort(f.Source("addr"), o.addr));
+  KA_ASSIGN_OR_RETURN(o.timeout, f.Duration("timeout"));
+  return o;
+}
+
+}  // namespace
+
+const std::vector<FlagSpec>& StatusFlags() {
+  static const std::vector<FlagSpec>* specs = new std::vector<FlagSpec>{
+      {"addr", "KAFKA_AGENT_ADDR", FlagKind::kString, "localhost:50051",
+       "the agent's gRPC address"},
+      {"json", "", FlagKind::kBool, "", "print JSON"},
+      {"under-replicated", "", FlagKind::kBool, "",
+       "only partitions whose ISR is smaller than their replicas"},
+      {"under-min-isr", "", FlagKind::kBool, "",
+       "only partitions whose ISR is below min.insync.replicas"},
+      {"offline", "", FlagKind::kBool, "", "only partitions without a leader"},
+      {"topic", "", FlagKind::kString, "", "only this topic"},
+      {"timeout", "KAFKA_AGENT_TIMEOUT", FlagKind::kDuration, "5s",
+       "deadline of the call"},
+  };
+  return *specs;
+}
+
+const std::vector<FlagSpec>& CheckRestartFlags() {
+  static const std::vector<FlagSpec>* specs = new std::vector<FlagSpec>{
+      {"addr", "KAFKA_AGENT_ADDR", FlagKind::kString, "localhost:50051",
+       "the agent's gRPC address"},
+      {"node-id", "", FlagKind::kInt, "",
+       "the broker to check (default: the agent's own)"},
+      {"timeout", "KAFKA_AGENT_TIMEOUT", FlagKind::kDuration, "5s",
+       "deadline of the call"},
+  };
+  return *specs;
+}
+
+absl::StatusOr<ClientOptions> StatusOptionsFromFlags(const ParsedFlags& f) {
+  KA_ASSIGN_OR_RETURN(ClientOptions o, CommonOptionsFromFlags(f));
+  KA_ASSIGN_OR_RETURN(o.json, f.Bool("json"));
+  KA_ASSIGN_OR_RETURN(o.under_replicated, f.Bool("under-replicated"));
+  KA_ASSIGN_OR_RETURN(o.under_min_isr, f.Bool("under-min-isr"));
+  KA_ASSIGN_OR_RETURN(o.offline, f.Bool("offline"));
+  o.topic = f.String("topic");
+  if (int(o.under_replicated) + int(o.under_min_isr) + int(o.offline) > 1) {
+    return absl::InvalidArgumentError(
+        "--under-replicated, --under-min-isr and --offline exclude each "
+        "other; give one");
+  }
+  return o;
+}
+
+absl::StatusOr<ClientOptions> CheckRestartOptionsFromFlags(
+    const ParsedFlags& f) {
+  KA_ASSIGN_OR_RETURN(ClientOptions o, CommonOptionsFromFlags(f));
+  if (f.IsSet("node-id")) {
+    KA_ASSIGN_OR_RETURN(int id, f.Int("node-id"));
+    if (id < 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          f.Source("node-id"), " ", id, " is negative; node ids start at 0"));
+    }
+    o.node_id = id;
+  }
+  return o;
+}
+
+std::string FormatStatusSummary(const v1::AgentStatus& s) {
+  const v1::Identity& id = s.identity();
+  std::string out = absl::StrFormat(
+      "agent    %s (node.id %d, %s) bootstrap %s\n", id.pod_name(),
+      id.node_id(), absl::StrJoin(id.process_roles(), ","), s.bootstrap());
+  absl::StrAppendFormat(
+      &out, "cluster  %s, controller %d, brokers [%s]\n",
+      s.cluster_id().empty() ? "(unknown)" : s.cluster_id(),
+      s.controller_id(), Ids(s.brokers()));
+  absl::StrAppendFormat(&out, "ready    %s: %s\n", s.ready() ? "yes" : "NO",
+                        s.ready_reason());
+  const v1::PartitionCounts& c = s.counts();
+  absl::StrAppendFormat(
+      &out,
+      "counts   %d partition%s in %d topic%s; here: %d led, %d hosted, %d "
+      "not in ISR; cluster: %d under-replicated, %d under min ISR, %d "
+      "offline\n",
+      c.partitions(), c.partitions() == 1 ? "" : "s", c.topics(),
+      c.topics() == 1 ? "" : "s", c.partitions_led(), c.replicas_hosted(),
+      c.not_in_isr(), c.under_replicated(), c.under_min_isr(), c.offline());
+  absl::StrAppendFormat(
+      &out, "snapshot %s old%s%s\n",
+      s.has_snapshot_age()
+          ? absl::StrCat(absl::ToDoubleSeconds(absl::Milliseconds(
+                             TimeUtil::DurationToMilliseconds(s.snapshot_age()))),
+                         "s")
+          : "(none)",
+      s.snapshot_stale() ? " (STALE)" : "",
+      s.last_error().empty() ? "" : absl::StrCat("; last error: ", s.last_error()));
+  return out;
+}
+
+std::string FormatPartitionTable(const v1::ListPartitionsResponse& r) {
+  size_t w = 5;
+  for (const v1::Partition& p : r.partitions()) w = std::max(w, p.topic().size());
+  std::string out = absl::StrFormat("%-*s  %9s  %6s  %-12s  %-12s  %7s  %s\n",
+                                    static_cast<int>(w), "TOPIC", "PARTITION",
+                                    "LEADER", "REPLICAS", "ISR", "MIN-ISR",
+                                    "STATE");
+  for (const v1::Partition& p : r.partitions()) {
+    std::vector<std::string> state;
+    if (p.offline()) state.push_back("offline");
+    if (p.under_min_isr()) state.push_back("under-min-isr");
+    if (p.under_replicated()) state.push_back("under-replicated");
+    absl::StrAppendFormat(
+        &out, "%-*s  %9d  %6s  %-12s  %-12s  %7s  %s\n", static_cast<int>(w),
+        p.topic(), p.partition(),
+        p.leader() < 0 ? "none" : absl::StrCat(p.leader()), Ids(p.replicas()),
+        Ids(p.isr()),
+        p.min_insync_replicas() > 0 ? absl::StrCat(p.min_insync_replicas())
+                                    : "?",
+        state.empty() ? "ok" : absl::StrJoin(state, ","));
+  }
+  return out;
+}
+
+std::string FormatRestartSafety(const v1::CheckRestartSafetyResponse& r) {
+  std::string out = absl::StrCat(r.safe() ? "safe" : "UNSAFE", ": ",
+                                 r.reason(), "\n");
+  for (const v1::PartitionAtRisk& a : r.at_risk()) {
+    const v1::Partition& p = a.partition();
+    absl::StrAppendFormat(&out, "  %s-%d: isr [%s] -> %d left; %s\n",
+                          p.topic(), p.partition(), Ids(p.isr()), a.isr_after(),
+                          a.reason());
+  }
+  return out;
+}
+
+int RunStatus(const ClientOptions& o, std::ostream& out, std::ostream& err) {
+  auto stub = Connect(o);
+  v1::AgentStatus status;
+  {
+    grpc::ClientContext c;
+    SetDeadline(&c, o);
+    grpc::Status s = stub->GetStatus(&c, v1::GetStatusRequest(), &status);
+    if (!s.ok()) return RpcFailed(err, o, "GetStatus", s);
+  }
+  v1::ListPartitionsRequest req;
+  req.set_topic(o.topic);
+  req.set_under_replicated(o.under_replicated);
+  req.set_under_min_isr(o.under_min_isr);
+  req.set_offline(o.offline);
+  v1::ListPartitionsResponse parts;
+  {
+    grpc::ClientContext c;
+    SetDeadline(&c, o);
+    grpc::Status s = stub->ListPartitions(&c, req, &parts);
+    if (!s.ok()) return RpcFailed(err, o, "ListPartitions", s);
+  }
+  if (o.json) {
+    out << "{\"status\":" << Json(status)
+             << ",\"partitions\":" << Json(parts) << "}\n";
+  } else {
+    out << FormatStatusSummary(status) << "\n"
+             << FormatPartitionTable(parts);
+  }
+  out.flush();
+  if (!status.has_snapshot_time()) {
+    err << "kafka-agent: the agent has not reached Kafka yet"
+             << (status.last_error().empty() ? "" : ": ")
+             << status.last_error() << "\n";
+    return 1;
+  }
+  return 0;
+}
+
+int RunCheckRestart(const ClientOptions& o, std::ostream& out,
+                    std::ostream& err) {
+  auto stub = Connect(o);
+  v1::CheckRestartSafetyRequest req;
+  if (o.node_id.has_value()) req.set_node_id(*o.node_id);
+  v1::CheckRestartSafetyResponse resp;
+  grpc::ClientContext c;
+  SetDeadline(&c, o);
+  grpc::Status s = stub->CheckRestartSafety(&c, req, &resp);
+  if (!s.ok()) {
+    if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        s.error_message().rfind("cannot judge", 0) == 0) {
+      err << "UNSAFE (unknown): " << s.error_message() << "\n";
+      return 1;
+    }
+    return RpcFailed(err, o, "CheckRestartSafety", s);
+  }
+  out << FormatRestartSafety(resp);
+  out.flush();
+  return resp.safe() ? 0 : 1;
+}
+
+}  // namespace kafka_agent

@@ -1,0 +1,45 @@
+// Talking to Kafka: the admin questions the poller asks, behind an interface
+// (fakes in unit tests), with a librdkafka implementation whose errors are
+// converted to Status here, at the edge.
+#ifndef KAFKA_AGENT_SIDECAR_KAFKA_ADMIN_H_
+#define KAFKA_AGENT_SIDECAR_KAFKA_ADMIN_H_
+
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agent/sidecar/cluster.h"
+
+namespace kafka_agent {
+
+class KafkaAdmin {
+ public:
+  virtual ~KafkaAdmin() = default;
+
+  // Cluster id, controller, registered brokers, and every topic's partitions
+  // with leader, replicas and ISR (min_isr left 0). Sorted.
+  virtual absl::StatusOr<ClusterMetadata> FetchMetadata(
+      absl::Duration timeout) = 0;
+
+  // min.insync.replicas of each topic (the effective value, whether set on
+  // the topic or inherited from the broker). A topic that failed is missing
+  // from the result; the whole call fails only if no answer came.
+  virtual absl::StatusOr<std::map<std::string, int32_t>> FetchMinInsyncReplicas(
+      const std::vector<std::string>& topics, absl::Duration timeout) = 0;
+};
+
+using KafkaProps = std::vector<std::pair<std::string, std::string>>;
+
+// A librdkafka client on `bootstrap` with extra client properties (TLS, SASL).
+// A property librdkafka rejects is InvalidArgument naming the key (never the
+// value: it may be a secret).
+absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(
+    const std::string& bootstrap, const KafkaProps& props);
+
+}  // namespace kafka_agent
+
+#endif  // KAFKA_AGENT_SIDECAR_KAFKA_ADMIN_H_

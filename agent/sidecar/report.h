@@ -1,0 +1,56 @@
+// The KafkaAgent service's answers (proto messages), built from a snapshot.
+// Pure: the server and the CLI's tests share them.
+#ifndef KAFKA_AGENT_SIDECAR_REPORT_H_
+#define KAFKA_AGENT_SIDECAR_REPORT_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+#include "agent/sidecar/health.h"
+#include "agent/base/identity.h"
+#include "agent/sidecar/readiness.h"
+#include "agent/sidecar/snapshot.h"
+#include "kafka_agent/v1/agent.pb.h"
+
+namespace kafka_agent {
+
+namespace v1 = ::kafka_agent::v1;
+
+// What GetStatus answers, given the agent's settings.
+struct StatusContext {
+  const Identity* identity = nullptr;
+  std::string bootstrap;
+  absl::Duration poll_interval;
+};
+
+v1::Identity IdentityProto(const Identity& id);
+v1::Partition PartitionProto(const PartitionState& p);
+
+// GetStatus's answer: `health` is EvaluateHealth(snapshot, now, ...), passed
+// in so a caller that already has it does not evaluate it twice.
+v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
+                                 const Snapshot& snapshot,
+                                 const HealthReport& health, absl::Time now);
+
+// The same, evaluating health itself.
+v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
+                                 const Snapshot& snapshot, absl::Time now);
+
+// The same status with the fields that change with time alone (age, time
+// of the snapshot) cleared: two statuses that differ only there are "the
+// same" for WatchStatus.
+v1::AgentStatus WithoutTimes(const v1::AgentStatus& s);
+
+v1::ListPartitionsResponse BuildListPartitions(
+    const Snapshot& snapshot, const v1::ListPartitionsRequest& request);
+
+// Unavailable when the snapshot is missing or stale: safety cannot be judged
+// from old data.
+absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
+    const StatusContext& ctx, const Snapshot& snapshot, absl::Time now,
+    const v1::CheckRestartSafetyRequest& request);
+
+}  // namespace kafka_agent
+
+#endif  // KAFKA_AGENT_SIDECAR_REPORT_H_

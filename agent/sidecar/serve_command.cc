@@ -1,0 +1,141 @@
+#include "agent/sidecar/serve_command.h"
+
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "agent/base/common_flags.h"
+#include "agent/base/secrets.h"
+#include "agent/sidecar/kafka_admin.h"
+#include "agent/sidecar/poller.h"
+#include "agent/sidecar/server.h"
+#include "agent/base/steps.h"
+#include "agent/base/status_macros.h"
+
+namespace kafka_agent {
+
+const std::vector<FlagSpec>& ServeFlags() {
+  static const std::vector<FlagSpec>* specs = [] {
+    auto* s = new std::vector<FlagSpec>(IdentityFlagSpecs());
+    s->insert(s->end(), {
+        {"grpc-listen", "KAFKA_AGENT_GRPC_LISTEN", FlagKind::kString,
+         "0.0.0.0:50051", "address of the gRPC server"},
+        {"bootstrap", "KAFKA_AGENT_BOOTSTRAP", FlagKind::kString, "",
+         "the local broker (default: localhost:<broker-port>)"},
+        {"poll-interval", "KAFKA_AGENT_POLL_INTERVAL", FlagKind::kDuration,
+         "2s", "how often the broker is polled"},
+        {"kafka-prop", "KAFKA_AGENT_KAFKA_PROPS", FlagKind::kList, "",
+         "librdkafka property key=value, repeatable (env: one per line)"},
+        LogFormatFlagSpec(),
+    });
+    return s;
+  }();
+  return *specs;
+}
+
+absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
+    const ParsedFlags& flags, const std::string& hostname) {
+  ServeOptions o;
+  KA_ASSIGN_OR_RETURN(o.identity, IdentityOptionsFromFlags(flags, hostname));
+  o.grpc_listen = flags.String("grpc-listen");
+  KA_RETURN_IF_ERROR(CheckHostPort(flags.Source("grpc-listen"), o.grpc_listen));
+  o.bootstrap = flags.IsSet("bootstrap")
+                    ? flags.String("bootstrap")
+                    : absl::StrCat("localhost:", o.identity.broker_port);
+  KA_ASSIGN_OR_RETURN(o.poll_interval, flags.Duration("poll-interval"));
+  if (o.poll_interval < absl::Milliseconds(100)) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        flags.Source("poll-interval"), " \"", flags.String("poll-interval"),
+        "\" is too short; poll at most every 100ms (the default is 2s)"));
+  }
+  for (const std::string& kv : flags.List("kafka-prop")) {
+    size_t eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-prop \"", kv.substr(0, kv.find('=')),
+                       "\" is not key=value; e.g. --kafka-prop "
+                       "security.protocol=SSL"));
+    }
+    o.kafka_props.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  KA_ASSIGN_OR_RETURN(o.log_format,
+                      ParseLogFormat(flags.String("log-format")));
+  return o;
+}
+
+int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
+  spdlog::info("kafka-agent {} serve", KAFKA_AGENT_VERSION);
+  Identity identity;
+  std::unique_ptr<KafkaAdmin> admin;
+  SnapshotStore store;
+  std::unique_ptr<AgentServer> server;
+
+  std::vector<Step> steps = {
+      {"identity",
+       [&]() -> absl::Status {
+         KA_ASSIGN_OR_RETURN(identity, DeriveIdentity(o.identity));
+         spdlog::info("pod {} -> node.id {}, roles {}", identity.pod_name,
+                      identity.node_id, identity.ProcessRoles());
+         return absl::OkStatus();
+       }},
+      {"kafka-client",
+       [&]() -> absl::Status {
+         std::vector<std::string> shown;
+         for (const auto& [k, v] : o.kafka_props) {
+           shown.push_back(absl::StrCat(k, "=", ShownValue(k, v)));
+         }
+         spdlog::info("librdkafka client for {}{}{}", o.bootstrap,
+                      shown.empty() ? "" : " with ", absl::StrJoin(shown, " "));
+         KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(o.bootstrap, o.kafka_props));
+         return absl::OkStatus();
+       }},
+      {"grpc-server",
+       [&]() -> absl::Status {
+         AgentServer::Options so;
+         so.listen = o.grpc_listen;
+         so.bootstrap = o.bootstrap;
+         so.poll_interval = o.poll_interval;
+         server = std::make_unique<AgentServer>(identity, store, clock, so);
+         return server->Start();
+       }},
+  };
+  if (absl::Status s = RunSteps(steps, clock); !s.ok()) {
+    return ExitCodeFor(s);
+  }
+
+  PollerOptions po;
+  po.node_id = identity.node_id;
+  po.interval = o.poll_interval;
+  po.request_timeout =
+      std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
+  po.min_isr_refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
+  Poller poller(*admin, clock, store, po);
+  Notification poller_done;
+  std::thread poller_thread([&] {
+    poller.Run(stop);
+    poller_done.Notify();
+  });
+  std::thread refresher([&] { server->RunRefresher(stop); });
+  spdlog::info("serving: polling {} every {}; snapshot stale after {}",
+               o.bootstrap, absl::FormatDuration(o.poll_interval),
+               absl::FormatDuration(o.poll_interval * kStaleAfterPolls));
+
+  stop.WaitForNotification();
+  const absl::Time stop_at = absl::Now();
+  server->Shutdown(absl::Seconds(2));
+  refresher.join();
+  if (!poller_done.WaitForNotificationWithTimeout(absl::Seconds(2))) {
+    // Stuck in a Kafka request: do not wait for its timeout.
+    spdlog::warn("poller still in a Kafka request; exiting without it");
+    spdlog::default_logger()->flush();
+    std::_Exit(0);
+  }
+  poller_thread.join();
+  admin.reset();
+  spdlog::info("stopped in {}",
+               absl::FormatDuration(absl::Trunc(absl::Now() - stop_at,
+                                                absl::Milliseconds(1))));
+  return 0;
+}
+
+}  // namespace kafka_agent

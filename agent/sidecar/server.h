@@ -1,0 +1,80 @@
+// The gRPC side of `serve`: the KafkaAgent service on the callback API,
+// gRPC's default health service (grpc.health.v1) and reflection, all answered
+// from the snapshot store; plus the loop that turns new snapshots (and the
+// passing of time) into health transitions and WatchStatus messages.
+#ifndef KAFKA_AGENT_SIDECAR_SERVER_H_
+#define KAFKA_AGENT_SIDECAR_SERVER_H_
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "absl/status/status.h"
+#include "agent/base/sync.h"
+#include "absl/time/time.h"
+#include "agent/base/clock.h"
+#include "agent/sidecar/health.h"
+#include "agent/base/identity.h"
+#include "agent/sidecar/report.h"
+#include "agent/sidecar/snapshot.h"
+
+namespace grpc {
+class Server;
+}
+
+namespace kafka_agent {
+
+class StatusBroadcaster;
+class KafkaAgentService;
+
+class AgentServer {
+ public:
+  struct Options {
+    std::string listen = "0.0.0.0:50051";
+    std::string bootstrap;
+    absl::Duration poll_interval = absl::Seconds(2);
+  };
+
+  AgentServer(const Identity& identity, SnapshotStore& store, Clock& clock,
+              Options options);
+  ~AgentServer();
+
+  // Binds and starts serving. Health starts as: "" SERVING, the Kafka
+  // services NOT_SERVING until a snapshot says otherwise.
+  absl::Status Start();
+
+  // The bound port (useful with port 0).
+  int port() const { return port_; }
+
+  // Re-evaluates health and status from the current snapshot; pushes health
+  // transitions to the health service and changed statuses to watchers.
+  void Refresh();
+
+  // Calls Refresh on every new snapshot, and at least every half poll
+  // interval (so ageing snapshots go stale on time), until `stop`.
+  void RunRefresher(const Notification& stop);
+
+  // SIGTERM: every health service NOT_SERVING first, then watch streams end,
+  // then in-flight calls get until `grace` to finish.
+  void Shutdown(absl::Duration grace);
+
+ private:
+  const Identity identity_;
+  SnapshotStore& store_;
+  Clock& clock_;
+  const Options options_;
+  StatusContext status_ctx_;
+  std::unique_ptr<StatusBroadcaster> broadcaster_;
+  std::unique_ptr<KafkaAgentService> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<HealthSink> health_sink_;
+  std::mutex refresh_mu_;  // guards health_ and last_sent_
+  std::unique_ptr<HealthPublisher> health_;
+  // The last status sent to watchers, without its time fields.
+  std::unique_ptr<v1::AgentStatus> last_sent_;
+  int port_ = 0;
+};
+
+}  // namespace kafka_agent
+
+#endif  // KAFKA_AGENT_SIDECAR_SERVER_H_

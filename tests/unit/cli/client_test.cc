@@ -1,0 +1,68 @@
+#include "agent/cli/client.h"
+
+#include "agent/sidecar/report.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/unit/sidecar/kafka_fakes.h"
+
+namespace kafka_agent {
+namespace {
+
+using ::testing::HasSubstr;
+
+Snapshot Snap(ClusterMetadata c, int32_t node, absl::Time t) {
+  return testing::SnapshotOf(std::move(c), node, t);
+}
+
+TEST(ClientFormatTest, PartitionTableLooksLikeKafkaTopicsDescribe) {
+  ClusterMetadata c = testing::TutorialNode2Down();
+  c.partitions.push_back(testing::P("gone", 0, -1, {2}, {}, 0));
+  v1::ListPartitionsResponse r =
+      BuildListPartitions(Snap(c, 0, absl::UnixEpoch()), {});
+  const std::string table = FormatPartitionTable(r);
+  EXPECT_THAT(table, HasSubstr("TOPIC  PARTITION  LEADER  REPLICAS      ISR"));
+  EXPECT_THAT(table, HasSubstr("test           0       1  1,2,0         0,1 "
+                               "                2  under-replicated\n"));
+  EXPECT_THAT(table, HasSubstr("gone           0    none  2"));
+  EXPECT_THAT(table, HasSubstr("?  offline,under-replicated\n"));
+}
+
+TEST(ClientFormatTest, SummaryAndRestartSafety) {
+  const Identity id = testing::TutorialIdentity("kafka-1");
+  StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};
+  const absl::Time t = absl::FromUnixSeconds(1700000000);
+  v1::AgentStatus s = BuildAgentStatus(
+      ctx, Snap(testing::TutorialNode2Down(), 1, t), t + absl::Milliseconds(250));
+  const std::string summary = FormatStatusSummary(s);
+  EXPECT_THAT(summary, HasSubstr("agent    kafka-1 (node.id 1, broker,controller)"));
+  EXPECT_THAT(summary, HasSubstr("brokers [0,1]"));
+  EXPECT_THAT(summary, HasSubstr("ready    yes: broker 1 is registered"));
+  EXPECT_THAT(summary, HasSubstr("3 partitions in 1 topic;"));
+  EXPECT_THAT(summary, HasSubstr("cluster: 3 under-replicated, 0 under min ISR"));
+  EXPECT_THAT(summary, HasSubstr("snapshot 0.25s old\n"));
+
+  auto safety = BuildRestartSafety(ctx, Snap(testing::TutorialNode2Down(), 1, t), t,
+                                   {});
+  ASSERT_TRUE(safety.ok());
+  const std::string text = FormatRestartSafety(*safety);
+  EXPECT_THAT(text, HasSubstr("UNSAFE: stopping broker 1 now would leave 3"));
+  EXPECT_THAT(text, HasSubstr("  test-0: isr [0,1] -> 1 left; under "
+                              "min.insync.replicas (1 < 2)\n"));
+}
+
+TEST(ClientFormatTest, StaleSnapshotIsSaidSo) {
+  const Identity id = testing::TutorialIdentity("kafka-0");
+  StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};
+  const absl::Time t = absl::FromUnixSeconds(1700000000);
+  Snapshot snap = Snap(testing::TutorialHealthy(), 0, t);
+  snap.last_error = "metadata request: Local: Timed out";
+  v1::AgentStatus s = BuildAgentStatus(ctx, snap, t + absl::Seconds(10));
+  EXPECT_FALSE(s.ready());
+  EXPECT_THAT(FormatStatusSummary(s),
+              HasSubstr("old (STALE); last error: metadata request: Local: "
+                        "Timed out"));
+  EXPECT_FALSE(BuildRestartSafety(ctx, snap, t + absl::Seconds(10), {}).ok());
+}
+
+}  // namespace
+}  // namespace kafka_agent

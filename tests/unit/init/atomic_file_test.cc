@@ -1,0 +1,147 @@
+#include "agent/init/atomic_file.h"
+
+#include <dirent.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <sstream>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/unit/fakes.h"
+#include "tests/unit/status_matchers.h"
+
+namespace kafka_agent {
+namespace {
+
+using ::kafka_agent::testing::FakeFilesystem;
+using ::kafka_agent::testing::IsOk;
+using ::kafka_agent::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using Op = FakeFilesystem::Op;
+
+std::vector<std::string> ListDir(const std::string& dir) {
+  std::vector<std::string> out;
+  if (DIR* d = opendir(dir.c_str())) {
+    while (dirent* e = readdir(d)) {
+      std::string n = e->d_name;
+      if (n != "." && n != "..") out.push_back(n);
+    }
+    closedir(d);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::string Slurp(const std::string& path) {
+  std::ifstream f(path);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
+}
+
+class RealAtomicFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/atomic_file_test.XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+  }
+  void TearDown() override {
+    std::string cmd = "rm -rf '" + dir_ + "'";
+    ASSERT_EQ(system(cmd.c_str()), 0);
+  }
+  std::string dir_;
+};
+
+TEST_F(RealAtomicFileTest, CreatesMissingDirectoriesAndWrites) {
+  const std::string path = dir_ + "/a/b/server.properties";
+  ASSERT_THAT(WriteFileAtomically(RealFilesystem(), path, "node.id=1\n"),
+              IsOk());
+  EXPECT_EQ(Slurp(path), "node.id=1\n");
+  EXPECT_THAT(ListDir(dir_ + "/a/b"), ElementsAre("server.properties"));
+  struct stat st;
+  ASSERT_EQ(stat(path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0644u) << "readable by the Kafka container";
+}
+
+TEST_F(RealAtomicFileTest, ReplacesAnExistingFile) {
+  const std::string path = dir_ + "/server.properties";
+  ASSERT_THAT(WriteFileAtomically(RealFilesystem(), path, "old"), IsOk());
+  ASSERT_THAT(WriteFileAtomically(RealFilesystem(), path, "new"), IsOk());
+  EXPECT_EQ(Slurp(path), "new");
+  EXPECT_THAT(ListDir(dir_), ElementsAre("server.properties"));
+}
+
+TEST_F(RealAtomicFileTest, ParentIsAFileFailsAndLeavesNothing) {
+  ASSERT_THAT(WriteFileAtomically(RealFilesystem(), dir_ + "/f", "x"), IsOk());
+  EXPECT_THAT(
+      WriteFileAtomically(RealFilesystem(), dir_ + "/f/sub/out", "x"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(dir_ + "/f")));
+  EXPECT_THAT(ListDir(dir_), ElementsAre("f"));
+}
+
+TEST_F(RealAtomicFileTest, ProbeWritable) {
+  Filesystem& fs = RealFilesystem();
+  EXPECT_THAT(ProbeWritable(fs, dir_ + "/x"), IsOk());
+  EXPECT_THAT(ListDir(dir_), IsEmpty()) << "the probe file is removed";
+  EXPECT_THAT(ProbeWritable(fs, dir_ + "/new/dirs/x"), IsOk());
+  EXPECT_THAT(ListDir(dir_ + "/new/dirs"), IsEmpty());
+  EXPECT_THAT(ProbeWritable(fs, dir_),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("is a directory")));
+  ASSERT_THAT(WriteFileAtomically(fs, dir_ + "/f", "x"), IsOk());
+  EXPECT_THAT(ProbeWritable(fs, dir_ + "/f/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("not a directory")));
+  // Nothing can be created under /proc or /sys, not even by root.
+  EXPECT_THAT(ProbeWritable(fs, "/proc/kafka-agent/server.properties"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/proc")));
+  EXPECT_THAT(ProbeWritable(fs, "/sys/kafka-agent/server.properties"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("/sys")));
+}
+
+TEST(FakeProbeWritableTest, FailsWhenNoFileCanBeCreated) {
+  FakeFilesystem fs;
+  fs.FailOn(Op::kCreateTemp, absl::InvalidArgumentError("read-only"));
+  EXPECT_THAT(ProbeWritable(fs, "/out/x"),
+              StatusIs(absl::StatusCode::kInvalidArgument, "read-only"));
+  EXPECT_THAT(fs.files(), IsEmpty());
+}
+
+TEST(FakeAtomicFileTest, FailureAtAnyStepLeavesNoFile) {
+  for (Op op : {Op::kCreateDirs, Op::kCreateTemp, Op::kAppend, Op::kSync,
+                Op::kClose, Op::kRename, Op::kSyncDir}) {
+    FakeFilesystem fs;
+    fs.FailOn(op, absl::InternalError("injected"));
+    EXPECT_THAT(WriteFileAtomically(fs, "/out/server.properties", "x"),
+                StatusIs(absl::StatusCode::kInternal, "injected"))
+        << static_cast<int>(op);
+    EXPECT_THAT(fs.files(), IsEmpty()) << static_cast<int>(op);
+  }
+}
+
+TEST(FakeAtomicFileTest, WritesThroughATempFileBesideTheTarget) {
+  FakeFilesystem fs;
+  ASSERT_THAT(WriteFileAtomically(fs, "/out/server.properties", "x"), IsOk());
+  EXPECT_EQ(fs.files().size(), 1u);
+  EXPECT_EQ(fs.files()["/out/server.properties"], "x");
+  EXPECT_TRUE(fs.dirs().count("/out"));
+}
+
+TEST(PathTest, DirNameAndBaseName) {
+  EXPECT_EQ(DirName("/a/b/c"), "/a/b");
+  EXPECT_EQ(DirName("/a"), "/");
+  EXPECT_EQ(DirName("a"), ".");
+  EXPECT_EQ(DirName("a/b/"), "a");
+  EXPECT_EQ(DirName("/a//b"), "/a");
+  EXPECT_EQ(BaseName("/a/b/c"), "c");
+  EXPECT_EQ(BaseName("c"), "c");
+}
+
+}  // namespace
+}  // namespace kafka_agent

@@ -1,0 +1,43 @@
+#include "agent/sidecar/serve_command.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace kafka_agent {
+namespace {
+
+std::optional<std::string> NoEnv(const std::string&) { return std::nullopt; }
+
+TEST(ServeCommandTest, ServeOptions) {
+  auto flags = ParseFlags(ServeFlags(),
+                          {"--broker-port=19092", "--kafka-prop",
+                           "security.protocol=SSL"},
+                          NoEnv, "serve");
+  ASSERT_TRUE(flags.ok());
+  auto o = ServeOptionsFromFlags(*flags, "kafka-0");
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->bootstrap, "localhost:19092");
+  EXPECT_EQ(o->grpc_listen, "0.0.0.0:50051");
+  EXPECT_EQ(o->poll_interval, absl::Seconds(2));
+  ASSERT_EQ(o->kafka_props.size(), 1u);
+  EXPECT_EQ(o->kafka_props[0].first, "security.protocol");
+
+  for (std::vector<std::string> bad :
+       {std::vector<std::string>{"--kafka-prop=nokey"},
+        {"--grpc-listen=50051"},
+        {"--grpc-listen=host:99999"},
+        {"--poll-interval=1ms"}}) {
+    auto f = ParseFlags(ServeFlags(), bad, NoEnv, "serve");
+    ASSERT_TRUE(f.ok());
+    EXPECT_EQ(ServeOptionsFromFlags(*f, "kafka-0").status().code(),
+              absl::StatusCode::kInvalidArgument)
+        << bad[0];
+  }
+}
+
+}  // namespace
+}  // namespace kafka_agent

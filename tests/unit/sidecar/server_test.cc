@@ -1,0 +1,251 @@
+// The gRPC server in-process on a loopback port, with a scripted snapshot
+// store and simulated time: health Check/Watch, reflection, KafkaAgent RPCs,
+// WatchStatus updates and shutdown.
+#include "agent/sidecar/server.h"
+
+#include <thread>
+
+#include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
+#include "gtest/gtest.h"
+#include "kafka_agent/v1/agent.grpc.pb.h"
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "tests/unit/fakes.h"
+#include "tests/unit/sidecar/kafka_fakes.h"
+
+namespace kafka_agent {
+namespace {
+
+using ::grpc::health::v1::Health;
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
+using ::kafka_agent::testing::Cluster;
+using ::kafka_agent::testing::P;
+using ::kafka_agent::testing::SimulatedClock;
+using ::testing::HasSubstr;
+
+Identity Node(const std::string& pod) { return testing::TutorialIdentity(pod); }
+ClusterMetadata Healthy() { return testing::TutorialHealthy(); }
+ClusterMetadata Node2Down() { return testing::TutorialNode2Down(); }
+
+class ServerTest : public ::testing::Test {
+ protected:
+  void StartServer(const std::string& pod) {
+    AgentServer::Options o;
+    o.listen = "127.0.0.1:0";
+    o.bootstrap = "localhost:9092";
+    o.poll_interval = absl::Seconds(2);
+    node_id_ = Node(pod).node_id;
+    server_ = std::make_unique<AgentServer>(Node(pod), store_, clock_, o);
+    ASSERT_TRUE(server_->Start().ok());
+    channel_ = grpc::CreateChannel(absl::StrCat("127.0.0.1:", server_->port()),
+                                   grpc::InsecureChannelCredentials());
+    health_ = Health::NewStub(channel_);
+    agent_ = v1::KafkaAgent::NewStub(channel_);
+  }
+
+  void TearDown() override {
+    if (server_) server_->Shutdown(absl::Seconds(1));
+  }
+
+  void PublishAndRefresh(ClusterMetadata c) {
+    store_.Publish(testing::SnapshotOf(std::move(c), node_id_,
+                                       clock_.Now()));
+    server_->Refresh();
+  }
+
+  // The Check answer for `service`, or the gRPC error code as a string.
+  std::string Check(const std::string& service) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    HealthCheckRequest req;
+    req.set_service(service);
+    HealthCheckResponse resp;
+    grpc::Status s = health_->Check(&ctx, req, &resp);
+    if (!s.ok()) return absl::StrCat("error ", s.error_code());
+    return HealthCheckResponse::ServingStatus_Name(resp.status());
+  }
+
+  SimulatedClock clock_;
+  SnapshotStore store_;
+  int32_t node_id_ = -1;
+  std::unique_ptr<AgentServer> server_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<Health::Stub> health_;
+  std::unique_ptr<v1::KafkaAgent::Stub> agent_;
+};
+
+TEST_F(ServerTest, HealthBeforeAnySnapshot) {
+  StartServer("kafka-0");
+  EXPECT_EQ(Check(""), "SERVING");
+  EXPECT_EQ(Check("kafka.broker"), "NOT_SERVING");
+  EXPECT_EQ(Check("kafka.ready"), "NOT_SERVING");
+  EXPECT_EQ(Check("no.such.service"), "error 5");  // NOT_FOUND
+}
+
+TEST_F(ServerTest, HealthFollowsTheSnapshotAndItsAge) {
+  StartServer("kafka-2");
+  PublishAndRefresh(Healthy());
+  EXPECT_EQ(Check("kafka.broker"), "SERVING");
+  EXPECT_EQ(Check("kafka.ready"), "SERVING");
+
+  PublishAndRefresh(Node2Down());
+  EXPECT_EQ(Check(""), "SERVING");
+  EXPECT_EQ(Check("kafka.broker"), "NOT_SERVING");
+  EXPECT_EQ(Check("kafka.ready"), "NOT_SERVING");
+
+  PublishAndRefresh(Healthy());
+  EXPECT_EQ(Check("kafka.ready"), "SERVING");
+  clock_.Advance(absl::Seconds(7));  // > 3 poll intervals, nothing new
+  server_->Refresh();
+  EXPECT_EQ(Check("kafka.broker"), "NOT_SERVING");
+  EXPECT_EQ(Check("kafka.ready"), "NOT_SERVING");
+  EXPECT_EQ(Check(""), "SERVING");
+}
+
+TEST_F(ServerTest, GetStatus) {
+  StartServer("kafka-1");
+  PublishAndRefresh(Node2Down());
+  clock_.Advance(absl::Milliseconds(1500));
+  grpc::ClientContext ctx;
+  v1::AgentStatus s;
+  ASSERT_TRUE(agent_->GetStatus(&ctx, v1::GetStatusRequest(), &s).ok());
+  EXPECT_EQ(s.identity().pod_name(), "kafka-1");
+  EXPECT_EQ(s.identity().node_id(), 1);
+  EXPECT_EQ(s.identity().process_roles_size(), 2);
+  EXPECT_THAT(s.identity().controller_quorum_voters(),
+              HasSubstr("2@kafka-2.kafka-headless.kafka.svc.cluster.local:29093"));
+  EXPECT_EQ(s.cluster_id(), "test-cluster");
+  EXPECT_EQ(s.controller_id(), 0);
+  EXPECT_EQ(s.brokers_size(), 2);
+  EXPECT_TRUE(s.broker_registered());
+  EXPECT_TRUE(s.ready());
+  EXPECT_EQ(s.counts().under_replicated(), 3);
+  EXPECT_EQ(s.counts().partitions_led(), 1);
+  EXPECT_EQ(s.snapshot_age().seconds(), 1);
+  EXPECT_EQ(s.snapshot_age().nanos(), 500000000);
+  EXPECT_FALSE(s.snapshot_stale());
+  ASSERT_EQ(s.health_size(), 3);
+  EXPECT_EQ(s.health(2).service(), "kafka.ready");
+  EXPECT_TRUE(s.health(2).serving());
+}
+
+TEST_F(ServerTest, ListPartitionsFilters) {
+  StartServer("kafka-1");
+  ClusterMetadata c = Node2Down();
+  c.partitions.push_back(P("__consumer_offsets", 0, 0, {0, 1}, {0, 1}, 1));
+  PublishAndRefresh(c);
+  auto list = [&](v1::ListPartitionsRequest req) {
+    grpc::ClientContext ctx;
+    v1::ListPartitionsResponse r;
+    EXPECT_TRUE(agent_->ListPartitions(&ctx, req, &r).ok());
+    return r;
+  };
+  EXPECT_EQ(list({}).partitions_size(), 4);
+  v1::ListPartitionsRequest req;
+  req.set_under_replicated(true);
+  v1::ListPartitionsResponse r = list(req);
+  ASSERT_EQ(r.partitions_size(), 3);
+  EXPECT_EQ(r.partitions(0).topic(), "test");
+  EXPECT_EQ(r.partitions(0).isr_size(), 2);
+  EXPECT_EQ(r.partitions(0).replicas_size(), 3);
+  EXPECT_EQ(r.partitions(0).min_insync_replicas(), 2);
+  EXPECT_TRUE(r.partitions(0).under_replicated());
+  req = {};
+  req.set_exclude_internal(true);
+  EXPECT_EQ(list(req).partitions_size(), 3);
+  req = {};
+  req.set_topic("__consumer_offsets");
+  EXPECT_EQ(list(req).partitions_size(), 1);
+  req = {};
+  req.set_node_id(2);
+  EXPECT_EQ(list(req).partitions_size(), 3);
+}
+
+TEST_F(ServerTest, CheckRestartSafety) {
+  StartServer("kafka-1");
+  auto check = [&](std::optional<int> node, v1::CheckRestartSafetyResponse* r) {
+    grpc::ClientContext ctx;
+    v1::CheckRestartSafetyRequest req;
+    if (node) req.set_node_id(*node);
+    return agent_->CheckRestartSafety(&ctx, req, r);
+  };
+  v1::CheckRestartSafetyResponse r;
+  grpc::Status s = check(std::nullopt, &r);
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::UNAVAILABLE) << "no data yet";
+  EXPECT_THAT(s.error_message(), HasSubstr("cannot judge"));
+
+  PublishAndRefresh(Healthy());
+  ASSERT_TRUE(check(std::nullopt, &r).ok());
+  EXPECT_TRUE(r.safe());
+  EXPECT_EQ(r.node_id(), 1);
+
+  PublishAndRefresh(Node2Down());
+  ASSERT_TRUE(check(std::nullopt, &r).ok());
+  EXPECT_FALSE(r.safe());
+  EXPECT_EQ(r.at_risk_size(), 3);
+  EXPECT_EQ(r.at_risk(0).isr_after(), 1);
+  ASSERT_TRUE(check(2, &r).ok());
+  EXPECT_TRUE(r.safe()) << "broker 2 is already out of every ISR";
+}
+
+TEST_F(ServerTest, WatchStatusSendsEveryChange) {
+  StartServer("kafka-2");
+  PublishAndRefresh(Healthy());
+  grpc::ClientContext ctx;
+  auto reader = agent_->WatchStatus(&ctx, v1::WatchStatusRequest());
+  v1::AgentStatus s;
+  ASSERT_TRUE(reader->Read(&s));
+  EXPECT_TRUE(s.ready());
+
+  // Time passing alone is not a change.
+  clock_.Advance(absl::Seconds(1));
+  PublishAndRefresh(Healthy());
+  PublishAndRefresh(Node2Down());
+  ASSERT_TRUE(reader->Read(&s));
+  EXPECT_FALSE(s.ready());
+  EXPECT_FALSE(s.broker_registered());
+  EXPECT_EQ(s.counts().under_replicated(), 3);
+
+  PublishAndRefresh(Healthy());
+  ASSERT_TRUE(reader->Read(&s));
+  EXPECT_TRUE(s.ready());
+
+  // Shutdown ends the stream with UNAVAILABLE.
+  server_->Shutdown(absl::Seconds(1));
+  EXPECT_FALSE(reader->Read(&s));
+  EXPECT_EQ(reader->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  server_.reset();
+}
+
+TEST_F(ServerTest, ShutdownTurnsHealthNotServingFirst) {
+  StartServer("kafka-0");
+  PublishAndRefresh(Healthy());
+  EXPECT_EQ(Check("kafka.ready"), "SERVING");
+  // A Watch on the health service sees NOT_SERVING before the server stops.
+  grpc::ClientContext ctx;
+  HealthCheckRequest req;
+  req.set_service("kafka.ready");
+  auto watch = health_->Watch(&ctx, req);
+  HealthCheckResponse resp;
+  ASSERT_TRUE(watch->Read(&resp));
+  EXPECT_EQ(resp.status(), HealthCheckResponse::SERVING);
+  std::thread stopper([&] { server_->Shutdown(absl::Seconds(1)); });
+  ASSERT_TRUE(watch->Read(&resp));
+  EXPECT_EQ(resp.status(), HealthCheckResponse::NOT_SERVING);
+  stopper.join();
+  server_.reset();
+}
+
+TEST_F(ServerTest, SecondServerOnTheSamePortFails) {
+  StartServer("kafka-0");
+  AgentServer::Options o;
+  o.listen = absl::StrCat("127.0.0.1:", server_->port());
+  AgentServer second(Node("kafka-1"), store_, clock_, o);
+  absl::Status s = second.Start();
+  EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
+  EXPECT_THAT(s.message(), HasSubstr(o.listen));
+}
+
+}  // namespace
+}  // namespace kafka_agent
