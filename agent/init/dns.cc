@@ -89,8 +89,8 @@ DnsWaiter::DnsWaiter(Resolver& resolver, Clock& clock,
 absl::StatusOr<DnsWaitResult> DnsWaiter::Wait(
     const DnsWaitOptions& options, const Notification& cancel) {
   const DnsWaitPlan& plan = options.plan;
-  const absl::Time start = clock_.Now();
-  const absl::Time deadline = start + options.timeout;
+  const MonoTime start = clock_.Monotonic();
+  const MonoTime deadline = start + options.timeout;
   DnsWaitResult result;
 
   std::vector<Pending> pending;
@@ -111,11 +111,11 @@ absl::StatusOr<DnsWaitResult> DnsWaiter::Wait(
                                            " needed"));
   }
 
-  absl::Time next_progress = start + options.progress_every;
+  MonoTime next_progress = start + options.progress_every;
   for (int round = 0;; ++round) {
     if (cancel.HasBeenNotified()) {
       return absl::CancelledError(absl::StrCat(
-          "DNS wait cancelled after ", Seconds(clock_.Now() - start)));
+          "DNS wait cancelled after ", Seconds(clock_.Monotonic() - start)));
     }
     result.rounds = round + 1;
     for (auto it = pending.begin(); it != pending.end();) {
@@ -131,7 +131,7 @@ absl::StatusOr<DnsWaitResult> DnsWaiter::Wait(
         ++it;
         continue;
       }
-      const absl::Duration after = clock_.Now() - start;
+      const absl::Duration after = clock_.Monotonic() - start;
       spdlog::info("dns: {} resolved to {} after {} ({} lookups)", it->name,
                    absl::StrJoin(*addrs, ","), Seconds(after), it->attempts);
       result.resolved.push_back({it->name, *addrs, after, it->attempts});
@@ -142,7 +142,7 @@ absl::StatusOr<DnsWaitResult> DnsWaiter::Wait(
       }
       it = pending.erase(it);
     }
-    const absl::Time now = clock_.Now();
+    const MonoTime now = clock_.Monotonic();
     if (required_left == 0 && optional_left <= 0) {
       result.elapsed = now - start;
       spdlog::info("dns: ready after {} ({} rounds)", Seconds(result.elapsed),
@@ -170,11 +170,11 @@ absl::StatusOr<DnsWaitResult> DnsWaiter::Wait(
                    absl::StrJoin(names, ", "));
       next_progress = now + options.progress_every;
     }
-    absl::Time wake = std::min(
+    MonoTime wake = min(
         now + BackoffDelay(options.backoff, round, unit_random_()), deadline);
     if (!clock_.SleepUntil(wake, cancel)) {
       return absl::CancelledError(absl::StrCat(
-          "DNS wait cancelled after ", Seconds(clock_.Now() - start)));
+          "DNS wait cancelled after ", Seconds(clock_.Monotonic() - start)));
     }
   }
 }

@@ -9,6 +9,7 @@
 #include "agent/sidecar/kafka_admin.h"
 #include "agent/sidecar/poller.h"
 #include "agent/sidecar/server.h"
+#include "agent/sidecar/topic_configs.h"
 #include "agent/base/steps.h"
 #include "agent/base/status_macros.h"
 
@@ -103,37 +104,51 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
     return ExitCodeFor(s);
   }
 
+  const absl::Duration request_timeout =
+      std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
+  TopicConfigOptions tco;
+  tco.refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
+  tco.check_every = o.poll_interval;
+  tco.request_timeout = request_timeout;
+  TopicConfigs configs(*admin, clock, tco);
   PollerOptions po;
   po.node_id = identity.node_id;
   po.interval = o.poll_interval;
-  po.request_timeout =
-      std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
-  po.min_isr_refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
-  Poller poller(*admin, clock, store, po);
-  Notification poller_done;
+  po.request_timeout = request_timeout;
+  Poller poller(*admin, configs, clock, store, po);
+  // Threads that may sit in a Kafka request when SIGTERM comes.
+  Notification poller_done, configs_done;
   std::thread poller_thread([&] {
     poller.Run(stop);
     poller_done.Notify();
   });
+  std::thread configs_thread([&] {
+    configs.Run(stop);
+    configs_done.Notify();
+  });
   std::thread refresher([&] { server->RunRefresher(stop); });
-  spdlog::info("serving: polling {} every {}; snapshot stale after {}",
+  spdlog::info("serving: polling {} every {}; snapshot stale after {}; "
+               "liveness (\"\") lost after {} without a completed poll",
                o.bootstrap, absl::FormatDuration(o.poll_interval),
-               absl::FormatDuration(o.poll_interval * kStaleAfterPolls));
+               absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
+               absl::FormatDuration(LivenessBound(o.poll_interval)));
 
   stop.WaitForNotification();
-  const absl::Time stop_at = absl::Now();
+  const MonoTime stop_at = clock.Monotonic();
   server->Shutdown(absl::Seconds(2));
   refresher.join();
-  if (!poller_done.WaitForNotificationWithTimeout(absl::Seconds(2))) {
+  if (!poller_done.WaitForNotificationWithTimeout(absl::Seconds(2)) ||
+      !configs_done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
     // Stuck in a Kafka request: do not wait for its timeout.
-    spdlog::warn("poller still in a Kafka request; exiting without it");
+    spdlog::warn("still in a Kafka request; exiting without it");
     spdlog::default_logger()->flush();
     std::_Exit(0);
   }
   poller_thread.join();
+  configs_thread.join();
   admin.reset();
   spdlog::info("stopped in {}",
-               absl::FormatDuration(absl::Trunc(absl::Now() - stop_at,
+               absl::FormatDuration(absl::Trunc(clock.Monotonic() - stop_at,
                                                 absl::Milliseconds(1))));
   return 0;
 }

@@ -174,7 +174,7 @@ TEST(BackoffDelayTest, Bounds) {
 
 TEST_F(DnsWaiterTest, CancelDuringTheWaitStopsPromptly) {
   int sleeps = 0;
-  clock_.OnSleep([&](absl::Time) {
+  clock_.OnSleep([&](MonoTime) {
     if (++sleeps == 3) cancel_.Notify();
   });
   auto r = Wait(DnsWaitMode::kQuorum);

@@ -1,0 +1,111 @@
+#include "agent/sidecar/topic_configs.h"
+
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "agent/base/logging.h"
+
+namespace kafka_agent {
+
+TopicConfigs::TopicConfigs(KafkaAdmin& admin, Clock& clock,
+                           TopicConfigOptions options)
+    : admin_(admin), clock_(clock), options_(options) {}
+
+void TopicConfigs::SetTopics(const std::vector<std::string>& topics) {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::map<std::string, Entry> next;
+  for (const std::string& t : topics) {
+    auto it = topics_.find(t);
+    next.emplace(t, it == topics_.end() ? Entry() : std::move(it->second));
+  }
+  topics_ = std::move(next);
+}
+
+void TopicConfigs::Fill(std::vector<PartitionState>* partitions) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = topics_.end();
+  for (PartitionState& p : *partitions) {
+    if (it == topics_.end() || it->first != p.topic) it = topics_.find(p.topic);
+    p.min_isr = it == topics_.end() ? 0 : it->second.value;
+  }
+}
+
+std::vector<TopicConfigError> TopicConfigs::Errors(size_t max,
+                                                   size_t* total) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<TopicConfigError> out;
+  size_t n = 0;
+  if (!call_error_.empty()) {
+    ++n;
+    out.push_back({"", call_error_});
+  }
+  for (const auto& [topic, e] : topics_) {
+    if (e.error.empty()) continue;
+    if (++n <= max) out.push_back({topic, e.error});
+  }
+  if (out.size() > max) out.resize(max);
+  if (total != nullptr) *total = n;
+  return out;
+}
+
+void TopicConfigs::RefreshOnce() {
+  const MonoTime now = clock_.Monotonic();
+  std::vector<std::string> due;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (const auto& [topic, e] : topics_) {
+      const absl::Duration every =
+          e.error.empty() ? options_.refresh : options_.retry;
+      if (e.asked_at == MonoTime::InfinitePast() || now - e.asked_at >= every) {
+        due.push_back(topic);
+      }
+    }
+  }
+  for (size_t i = 0; i < due.size(); i += options_.batch_size) {
+    std::vector<std::string> batch(
+        due.begin() + i,
+        due.begin() + std::min(due.size(), i + options_.batch_size));
+    auto got = admin_.FetchMinInsyncReplicas(batch, options_.request_timeout);
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!got.ok()) {
+      call_error_ = absl::StrCat("min.insync.replicas unknown for ",
+                                 batch.size(), " topic(s): ",
+                                 got.status().message());
+      if (logged_.insert(call_error_).second) {
+        spdlog::warn("topic configs: {}", call_error_);
+      }
+      continue;
+    }
+    call_error_.clear();
+    for (const std::string& topic : batch) {
+      auto it = topics_.find(topic);
+      if (it == topics_.end()) continue;  // gone meanwhile
+      Entry& e = it->second;
+      e.asked_at = now;
+      auto v = got->min_isr.find(topic);
+      auto err = got->errors.find(topic);
+      if (v != got->min_isr.end()) {
+        e.value = v->second;
+        e.error.clear();
+      } else {
+        e.error = err != got->errors.end() ? err->second
+                                           : "no min.insync.replicas in the "
+                                             "answer";
+        if (logged_.insert(absl::StrCat(topic, "\n", e.error)).second) {
+          spdlog::warn("topic configs: min.insync.replicas of topic {} "
+                       "unknown: {}", topic, e.error);
+        }
+      }
+    }
+  }
+}
+
+void TopicConfigs::Run(const Notification& stop) {
+  while (!stop.HasBeenNotified()) {
+    const MonoTime start = clock_.Monotonic();
+    RefreshOnce();
+    if (!clock_.SleepUntil(start + options_.check_every, stop)) break;
+  }
+}
+
+}  // namespace kafka_agent
