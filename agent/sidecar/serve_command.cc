@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/common_flags.h"
+#include "agent/base/properties.h"
 #include "agent/base/secrets.h"
 #include "agent/sidecar/kafka_admin.h"
 #include "agent/sidecar/poller.h"
@@ -27,6 +28,10 @@ const std::vector<FlagSpec>& ServeFlags() {
          "2s", "how often the broker is polled"},
         {"kafka-prop", "KAFKA_AGENT_KAFKA_PROPS", FlagKind::kList, "",
          "librdkafka property key=value, repeatable (env: one per line)"},
+        {"kafka-prop-file", "KAFKA_AGENT_KAFKA_PROP_FILE", FlagKind::kString,
+         "",
+         "librdkafka properties from a file in Java properties syntax (a "
+         "mounted Secret); --kafka-prop beats it"},
         LogFormatFlagSpec(),
     });
     return s;
@@ -52,19 +57,45 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
   for (const std::string& kv : flags.List("kafka-prop")) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--kafka-prop \"", kv.substr(0, kv.find('=')),
-                       "\" is not key=value; e.g. --kafka-prop "
-                       "security.protocol=SSL"));
+      // Never echo what follows the key: it may be a secret.
+      const std::string key = ShownKeyOf(kv);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--kafka-prop \"", key, "\"",
+          key.size() < kv.size() ? " (the rest is not shown)" : "",
+          " is not key=value; e.g. --kafka-prop security.protocol=SSL"));
     }
     o.kafka_props.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
+  o.kafka_prop_file = flags.String("kafka-prop-file");
   KA_ASSIGN_OR_RETURN(o.log_format,
                       ParseLogFormat(flags.String("log-format")));
   return o;
 }
 
-int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
+absl::StatusOr<KafkaProps> ClientProperties(const ServeOptions& o,
+                                            Filesystem& fs) {
+  KafkaProps props;
+  if (!o.kafka_prop_file.empty()) {
+    auto text = fs.ReadFile(o.kafka_prop_file);
+    if (!text.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-prop-file: ", text.status().message()));
+    }
+    auto parsed = Properties::Parse(*text);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-prop-file \"", o.kafka_prop_file,
+                       "\": ", parsed.status().message()));
+    }
+    for (const auto& [k, v] : parsed->entries()) props.emplace_back(k, v);
+  }
+  // --kafka-prop beats the file: later settings win in librdkafka.
+  props.insert(props.end(), o.kafka_props.begin(), o.kafka_props.end());
+  return props;
+}
+
+int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
+             const Notification& stop) {
   spdlog::info("kafka-agent {} serve", KAFKA_AGENT_VERSION);
   Identity identity;
   std::unique_ptr<KafkaAdmin> admin;
@@ -81,13 +112,17 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
        }},
       {"kafka-client",
        [&]() -> absl::Status {
+         KA_ASSIGN_OR_RETURN(KafkaProps props, ClientProperties(o, fs));
          std::vector<std::string> shown;
-         for (const auto& [k, v] : o.kafka_props) {
+         for (const auto& [k, v] : props) {
            shown.push_back(absl::StrCat(k, "=", ShownValue(k, v)));
          }
-         spdlog::info("librdkafka client for {}{}{}", o.bootstrap,
-                      shown.empty() ? "" : " with ", absl::StrJoin(shown, " "));
-         KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(o.bootstrap, o.kafka_props));
+         spdlog::info("librdkafka client for {}{}{}{}", o.bootstrap,
+                      shown.empty() ? "" : " with ", absl::StrJoin(shown, " "),
+                      o.kafka_prop_file.empty()
+                          ? ""
+                          : absl::StrCat(" (file ", o.kafka_prop_file, ")"));
+         KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(o.bootstrap, props));
          return absl::OkStatus();
        }},
       {"grpc-server",

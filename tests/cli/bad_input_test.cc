@@ -23,6 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 struct Result {
   int exit_code = -1;
@@ -144,6 +145,7 @@ TEST_P(BadInputTest, ExitsTwoNamingTheValueAndLeavesNoFile) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr(absl::StrReplaceAll(c.says, {{"$T", tmp_}})));
   EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, Not(HasSubstr("hunter2"))) << "a secret was echoed";
   EXPECT_THAT(Files(tmp_), IsEmpty());
   EXPECT_THAT(Files(tmp_ + "/ro"), IsEmpty());
   // Nothing under the default output, nothing in the missing output dir.
@@ -226,6 +228,21 @@ const Case kCases[] = {
      "--poll-interval \"0s\" is too short"},
     {"ServeBadKafkaProp", {"serve", "--pod-name=kafka-0", "--kafka-prop=acks"}, {},
      "--kafka-prop \"acks\""},
+    {"ServeSecretKafkaPropNotEchoed",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop=sasl.password:hunter2"}, {},
+     "--kafka-prop \"sasl.password\" (the rest is not shown)"},
+    {"ServeSecretKafkaPropFromEnvNotEchoed", {"serve", "--pod-name=kafka-0"},
+     {"KAFKA_AGENT_KAFKA_PROPS=sasl.jaas.config hunter2"},
+     "--kafka-prop \"sasl.jaas.config\""},
+    {"ServeRejectedSecretPropNotEchoed",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop=sasl.passwd=hunter2"}, {},
+     "sasl.passwd=<redacted> is not accepted by librdkafka"},
+    {"ServeMissingPropFile",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop-file=$T/missing"}, {},
+     "--kafka-prop-file"},
+    {"ServeMalformedPropFile",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop-file=$T/bad-escape.properties"},
+     {}, "--kafka-prop-file \"$T/bad-escape.properties\""},
     {"StatusConflictingFilters", {"status", "--offline", "--under-min-isr"}, {},
      "exclude each other"},
     {"CheckRestartNegativeNode", {"check-restart", "--node-id=-3"}, {},
