@@ -85,9 +85,11 @@ class SimulatedClock : public Clock {
 };
 
 // Names appear at a chosen simulated time; before that they are NotFound.
+// The DNS server can be made silent for a while: a lookup then takes its
+// whole timeout (in simulated time) and is Unavailable.
 class FakeResolver : public Resolver {
  public:
-  explicit FakeResolver(Clock& clock) : clock_(clock) {}
+  explicit FakeResolver(SimulatedClock& clock) : clock_(clock) {}
 
   // `name` (without trailing dot) resolves to `addr` from time `at` on.
   void AddAt(const std::string& name, const std::string& addr, absl::Time at) {
@@ -96,20 +98,35 @@ class FakeResolver : public Resolver {
   void Add(const std::string& name, const std::string& addr) {
     AddAt(name, addr, absl::InfinitePast());
   }
+  // The server answers nothing before `until`.
+  void SilentUntil(absl::Time until) { silent_until_ = until; }
+  // Called at the start of every lookup (e.g. to notify a cancel).
+  void OnLookup(std::function<void()> f) { on_lookup_ = std::move(f); }
 
   absl::StatusOr<std::vector<std::string>> Resolve(
-      const std::string& name) override {
+      const std::string& name, absl::Duration timeout,
+      const Notification& cancel) override {
     queries_.push_back(name);
+    timeouts_.push_back(timeout);
+    if (on_lookup_) on_lookup_();
+    if (cancel.HasBeenNotified()) return absl::CancelledError("stopped");
+    if (clock_.Now() < silent_until_) {
+      clock_.Advance(timeout);
+      return absl::UnavailableError(absl::StrCat(
+          "the DNS server does not answer (no reply within ",
+          absl::FormatDuration(timeout), ")"));
+    }
     std::string key = name;
     if (absl::EndsWith(key, ".")) key.pop_back();
     auto it = records_.find(key);
     if (it == records_.end() || clock_.Now() < it->second.second) {
-      return absl::NotFoundError("Name or service not known");
+      return absl::NotFoundError("the name does not exist (yet)");
     }
     return std::vector<std::string>{it->second.first};
   }
 
   const std::vector<std::string>& queries() const { return queries_; }
+  const std::vector<absl::Duration>& timeouts() const { return timeouts_; }
   int QueriesFor(const std::string& name) const {
     int n = 0;
     for (const auto& q : queries_) n += (q == name + ".");
@@ -117,9 +134,12 @@ class FakeResolver : public Resolver {
   }
 
  private:
-  Clock& clock_;
+  SimulatedClock& clock_;
   std::map<std::string, std::pair<std::string, absl::Time>> records_;
+  absl::Time silent_until_ = absl::InfinitePast();
+  std::function<void()> on_lookup_;
   std::vector<std::string> queries_;
+  std::vector<absl::Duration> timeouts_;
 };
 
 // An in-memory filesystem. Any operation can be made to fail; the fake
