@@ -60,6 +60,7 @@
 #   isr_view                stdin `kafka-agent status --json`; stdout the ISR
 #                           of each partition, sorted ids: "0,1,2 0,1,2"
 
+# shellcheck disable=SC2034  # the variables set here are for the caller
 [[ -z ${_COMMON_SH:-} ]] || return 0
 _COMMON_SH=1
 
@@ -128,7 +129,7 @@ nap() {
   while ((now < end && _SIGNAL == 0)); do
     chunk=$((end - now > 250 ? 250 : end - now))
     printf -v t '0.%03d' "${chunk}"
-    read -r -t "${t}" -u "${_NAP_FD}" _
+    read -r -t "${t}" -u "${_NAP_FD}" _ || true
     t=${EPOCHREALTIME/./}
     now=$((t / 1000))
   done
@@ -237,9 +238,9 @@ exited() {
 reap() {
   local pid=$1 killed=0
   if ! wait_until --every 0.01 "$2" "process ${pid} to exit" exited "${pid}"; then
-    kill -KILL "${pid}" 2>/dev/null
+    kill -KILL "${pid}" 2>/dev/null || true
     killed=1
-    wait_until --every 0.01 10 "process ${pid} to die" exited "${pid}"
+    wait_until --every 0.01 10 "process ${pid} to die" exited "${pid}" || true
   fi
   REAP_MS=$(now_ms)
   REAP_RC=0
@@ -248,7 +249,7 @@ reap() {
 }
 
 terminate() {
-  kill -TERM "$1" 2>/dev/null
+  kill -TERM "$1" 2>/dev/null || true
   if reap "$1" "$2"; then
     TERMINATED_BY=SIGTERM
   else
@@ -317,6 +318,7 @@ not_ok() {
   printf '%sFAIL - %s\n' "${_CHECK_INDENT}" "$1"
   shift
   for d; do
+    # shellcheck disable=SC2001  # every line of a multi-line detail
     [[ -z ${d} ]] || sed "s/^/${_CHECK_INDENT}    /" <<<"${d}"
   done
 }
@@ -363,12 +365,12 @@ le() { (($1 <= $2)); }
 # ---------------------------------------------------------------- tools and the agent
 
 need() {
-  local t missing=()
+  local t absent=()
   for t; do
     command -v "${t%%:*}" >/dev/null 2>&1 && continue
-    if [[ ${t} == *:* ]]; then missing+=("${t%%:*} (${t#*:})"); else missing+=("${t}"); fi
+    if [[ ${t} == *:* ]]; then absent+=("${t%%:*} (${t#*:})"); else absent+=("${t}"); fi
   done
-  ((${#missing[@]} == 0)) || die "not found: ${missing[*]}; run make deps"
+  ((${#absent[@]} == 0)) || die "not found: ${absent[*]}; run make deps"
 }
 
 free_port() {
