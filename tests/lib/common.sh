@@ -54,6 +54,7 @@
 # Tools and the agent's answers
 #   need TOOL[:PACKAGE]...  die naming each missing tool and what installs it
 #   free_port               a free TCP port on 127.0.0.1
+#   python_with_yaml        prints a python3 that has PyYAML (status 1: none)
 #   health_of ADDR SERVICE [RUNNER...]
 #                           SERVING, NOT_SERVING or ERROR, as the kubelet's
 #                           gRPC probe sees it (RUNNER: e.g. pods_node_exec)
@@ -375,6 +376,17 @@ need() {
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+python_with_yaml() {
+  local p
+  for p in python3 /usr/bin/python3; do
+    if command -v "${p}" >/dev/null && "${p}" -c 'import yaml' 2>/dev/null; then
+      printf '%s\n' "${p}"
+      return 0
+    fi
+  done
+  return 1
 }
 
 health_of() {
