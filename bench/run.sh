@@ -25,7 +25,7 @@ benches=("$@")
 
 header() {
   local cpu
-  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  cpu=$(sed -n '/^model name/{s/^model name[[:space:]]*: //p;q}' /proc/cpuinfo)
   say "kafka-agent benchmarks, $(date -u +%FT%TZ)"
   say "machine: $(nproc) cores ($cpu), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
   say "agent: $("$AGENT" --version 2>/dev/null || echo "missing: $AGENT") at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"

@@ -17,7 +17,7 @@ DEB_PACKAGES=(
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
 done
 # Go and Java are often present outside dpkg (toolchains preinstalled); accept those.
 if command -v go >/dev/null; then missing=("${missing[@]/golang-go}"); fi

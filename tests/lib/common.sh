@@ -98,12 +98,12 @@ since() {
   secs $(($(now_ms) - $1)) "${2:-1}"
 }
 
-# "1.25" -> 1250
-_ms_of() {
+# _to_ms SECONDS: sets _MS to SECONDS (e.g. 1.25) in milliseconds (1250).
+_to_ms() {
   local whole=${1%%.*} frac=0
   [[ $1 != *.* ]] || frac=${1#*.}
   frac=${frac}000
-  printf '%s\n' $((10#${whole:-0} * 1000 + 10#${frac:0:3}))
+  _MS=$((10#${whole:-0} * 1000 + 10#${frac:0:3}))
 }
 
 if [[ -z ${LIB_T0:-} ]]; then
@@ -122,10 +122,11 @@ _SIGNAL=0
 # into the exiting shell, and bash 5.2 crashes. So traps call on_signal, which
 # leaves the exit to the end of the nap; naps are slices of at most 0.25 s.
 nap() {
-  local now end chunk t
+  local now end chunk t _MS
+  _to_ms "$1"
   t=${EPOCHREALTIME/./}
   now=$((t / 1000))
-  end=$((now + $(_ms_of "$1")))
+  end=$((now + _MS))
   _IN_NAP=1
   while ((now < end && _SIGNAL == 0)); do
     chunk=$((end - now > 250 ? 250 : end - now))
@@ -161,7 +162,7 @@ exit_traps() {
 # ---------------------------------------------------------------- waiting
 
 wait_until() {
-  local every=0.1 limit what t0 why
+  local every=0.1 limit what t0 t why _MS
   local -a abort=()
   while [[ ${1:-} == --* ]]; do
     case $1 in
@@ -173,22 +174,26 @@ wait_until() {
   done
   limit=$1 what=$2
   shift 2
-  t0=$(now_ms)
+  _to_ms "${limit}"
+  t=${EPOCHREALTIME/./}
+  t0=$((t / 1000))
   WAIT_ERROR=''
+  # (The clock is read inline: a poll every 10 ms should not fork.)
   until "$@"; do
+    t=${EPOCHREALTIME/./}
+    WAITED_MS=$((t / 1000 - t0))
     if ((${#abort[@]})) && why=$("${abort[@]}"); then
-      WAITED_MS=$(($(now_ms) - t0))
       WAIT_ERROR="gave up waiting for ${what}: ${why:-${abort[*]}}"
       return 2
     fi
-    WAITED_MS=$(($(now_ms) - t0))
-    if ((WAITED_MS >= $(_ms_of "${limit}"))); then
+    if ((WAITED_MS >= _MS)); then
       WAIT_ERROR="timed out after ${limit}s waiting for ${what}"
       return 1
     fi
     nap "${every}"
   done
-  WAITED_MS=$(($(now_ms) - t0))
+  t=${EPOCHREALTIME/./}
+  WAITED_MS=$((t / 1000 - t0))
 }
 
 await() {
