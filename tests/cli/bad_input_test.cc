@@ -104,7 +104,8 @@ struct Case {
 // Test listings show the case's name, not its bytes.
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
-class BadInputTest : public ::testing::TestWithParam<Case> {
+// ctest lists each case as BadInput.ExitsTwo/<case name>.
+class BadInput : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/bad_input_test.XXXXXX";
@@ -125,7 +126,8 @@ class BadInputTest : public ::testing::TestWithParam<Case> {
   std::string tmp_;
 };
 
-TEST_P(BadInputTest, ExitsTwoNamingTheValueAndLeavesNoFile) {
+// Exits 2 naming the bad value, and leaves no file.
+TEST_P(BadInput, ExitsTwo) {
   const Case& c = GetParam();
   std::vector<std::string> args;
   for (const auto& a : c.args) {
@@ -249,7 +251,8 @@ const Case kCases[] = {
      "-3 is negative"},
 };
 
-INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(kCases),
+// No instantiation prefix: the case's name says enough.
+INSTANTIATE_TEST_SUITE_P(, BadInput, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace
