@@ -129,7 +129,7 @@ for ((i = 0; i < ${#names[@]}; i++)); do
 done
 say "  every server answers $SERVICE with: $(sort -u "$dir"/*.probe | tr '\n' ' ')"
 
-sleep 1
+nap 1
 rss_args=()
 for ((i = 0; i < ${#names[@]}; i++)); do rss_args+=("${names[i]}=${pids[i]}"); done
 "${STATS[@]}" rss "$SUMMARY" VmRSS "${rss_args[@]}"

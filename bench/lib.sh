@@ -29,7 +29,7 @@ elif [ -x "$AGENT" ]; then
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     cp "$AGENT" "$WORK/bin/kafka-agent" 2>/dev/null &&
       "$WORK/bin/kafka-agent" --version >/dev/null 2>&1 && break
-    sleep 3 # being relinked
+    nap 3 # being relinked
   done
   AGENT=$WORK/bin/kafka-agent
   BENCH_AGENT_COPY=$AGENT

@@ -36,9 +36,9 @@ header() {
 failed=()
 {
   header
-  start=$(date +%s)
+  start=$(now_ms)
   for b in "${benches[@]}"; do
-    say ""
+    echo
     if [ ! -x "$ROOT/bench/$b.sh" ]; then
       say "$b: no such benchmark"
       failed+=("$b")
@@ -46,10 +46,10 @@ failed=()
     fi
     "$ROOT/bench/$b.sh" || failed+=("$b")
   done
-  say ""
+  echo
   say "summary (A = kafka-agent; A/B < 1 is better for A where 'better' is lower, > 1 where higher)"
   "${STATS[@]}" table "$SUMMARY"
-  say "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(($(date +%s) - start)) s"
+  say "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(since "$start" 0) s"
   if ((${#failed[@]})); then
     say "could not run: ${failed[*]}"
   fi
