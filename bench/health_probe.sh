@@ -173,21 +173,14 @@ say "  ${ROUNDS} rounds; saturate: -c $CONCURRENCY for ${SECONDS_SAT}s, paced: $
 
 # exec probes: a fresh client process and connection per probe. It exits 4 on
 # NOT_SERVING, hence -i.
-files=()
-for ((r = 0; r < ROUNDS; r++)); do
-  args=()
-  for ((k = 0; k < ${#names[@]}; k++)); do
-    i=$(((k + r) % ${#names[@]}))
-    args+=(-n "${names[i]}" "grpc-health-probe -addr 127.0.0.1:${ports[i]} -service $SERVICE")
-  done
-  f=$dir/exec-$r.json
-  "${client_cpu[@]}" hyperfine -N -i --style none --warmup 2 --runs "$EXEC_RUNS" \
-    --export-json "$f" "${args[@]}" >/dev/null 2>"$dir/hyperfine.err" ||
-    die "hyperfine failed: $(cat "$dir/hyperfine.err")"
-  files+=("$f")
+probes=()
+for ((i = 0; i < ${#names[@]}; i++)); do
+  probes+=("${names[i]}" "grpc-health-probe -addr 127.0.0.1:${ports[i]} -service $SERVICE")
 done
+hyperfine_rounds "$dir/exec" "$ROUNDS" "${client_cpu[@]}" hyperfine -N -i --style none \
+  --warmup 2 --runs "$EXEC_RUNS" -- "${probes[@]}"
 say "  exec probe: grpc-health-probe -addr ADDR -service $SERVICE, whole process"
-"${STATS[@]}" hyperfine "$SUMMARY.exec" health_probe "${files[@]}"
+"${STATS[@]}" hyperfine "$SUMMARY.exec" health_probe "${FILES[@]}"
 sed 's/\twall time per run\t/\texec probe (grpc-health-probe), wall\t/' \
   "$SUMMARY.exec" >>"$SUMMARY"
 rm -f "$SUMMARY.exec"

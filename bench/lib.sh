@@ -46,6 +46,30 @@ cpu_ticks() {
   echo $((${12} + ${13}))
 }
 
+# hyperfine_rounds PREFIX ROUNDS HYPERFINE_COMMAND... -- NAME CMD [NAME CMD]...:
+# ROUNDS runs of HYPERFINE_COMMAND (e.g. `hyperfine -N --runs 40`) over the
+# commands, their order rotating every round so that each shares the
+# machine's noise with the others; FILES = the JSON files (PREFIX-ROUND.json).
+hyperfine_rounds() {
+  local prefix=$1 rounds=$2 r k n
+  local -a runner=() names=() cmds=() args=()
+  shift 2
+  while [[ $1 != -- ]]; do runner+=("$1"); shift; done
+  shift
+  while (($#)); do names+=("$1") cmds+=("$2"); shift 2; done
+  FILES=()
+  for ((r = 0; r < rounds; r++)); do
+    args=()
+    for ((k = 0; k < ${#names[@]}; k++)); do
+      n=$(((k + r) % ${#names[@]}))
+      args+=(-n "${names[n]}" "${cmds[n]}")
+    done
+    "${runner[@]}" --export-json "$prefix-$r.json" "${args[@]}" >/dev/null 2>"$prefix.err" ||
+      die "hyperfine failed: $(cat "$prefix.err")"
+    FILES+=("$prefix-$r.json")
+  done
+}
+
 cleanup_work() {
   if [ -n "${BENCH_OWN_WORK:-}" ] && [ -z "${BENCH_KEEP:-}" ]; then
     rm -rf "$WORK"

@@ -570,15 +570,26 @@ _pods_dns_is() {
     awk '{ print $1 }' | sort -u)" == "$2" ]]
 }
 
-# Waits (up to PODS_DNS_WAIT seconds, default 5) until FQDN resolves to
-# exactly the given addresses, or, with no addresses, until it does not
-# resolve.
-_pods_dns_wait() {
-  local fqdn=$1 want
-  shift
+# _pods_dns_settled WAIT T0 FQDN [IP...]: after a change of FQDN's record at
+# T0 (ms): unless WAIT is 0, waits (up to PODS_DNS_WAIT seconds, default 5)
+# until FQDN resolves to exactly the IPs or, with none, no longer resolves.
+# Sets PODS_DNS_LAST_MS to how long it took since T0.
+_pods_dns_settled() {
+  local wait=$1 t0=$2 fqdn=$3 want sign=+
+  shift 3
   want=$(printf '%s\n' "$@" | sort -u | grep . || true)
-  wait_until --every 0.01 "${PODS_DNS_WAIT:-5}" "${fqdn} in the cluster DNS" \
-    _pods_dns_is "${fqdn}" "${want}"
+  if ((wait)) && ! wait_until --every 0.01 "${PODS_DNS_WAIT:-5}" \
+    "${fqdn} in the cluster DNS" _pods_dns_is "${fqdn}" "${want}"; then
+    if (($#)); then
+      _pods_err "${fqdn} does not resolve to $* ${PODS_DNS_WAIT:-5}s after publishing it (see ${PODS_DNS_LOG})"
+    else
+      _pods_err "${fqdn} still resolves ${PODS_DNS_WAIT:-5}s after removing it (see ${PODS_DNS_LOG})"
+    fi
+    return 1
+  fi
+  PODS_DNS_LAST_MS=$(($(now_ms) - t0))
+  (($#)) || sign=-
+  _pods_log "dns: ${sign} ${fqdn}${*:+ $*} (${PODS_DNS_LAST_MS} ms)"
 }
 
 # pods_publish_dns FQDN IP [IP...] [--no-wait]
@@ -616,14 +627,7 @@ pods_publish_dns() {
   chmod 0644 "${tmp}" || return 1
   t0=$(now_ms)
   mv -f -- "${tmp}" "${PODS_HOSTS_DIR}/${fqdn}" || return 1
-  if ((wait)); then
-    if ! _pods_dns_wait "${fqdn}" "${ips[@]}"; then
-      _pods_err "${fqdn} does not resolve to ${ips[*]} ${PODS_DNS_WAIT:-5}s after publishing it (see ${PODS_DNS_LOG})"
-      return 1
-    fi
-  fi
-  PODS_DNS_LAST_MS=$(($(now_ms) - t0))
-  _pods_log "dns: + ${fqdn} ${ips[*]} (${PODS_DNS_LAST_MS} ms)"
+  _pods_dns_settled "${wait}" "${t0}" "${fqdn}" "${ips[@]}"
 }
 
 # pods_unpublish_dns FQDN [--no-wait]
@@ -645,14 +649,7 @@ pods_unpublish_dns() {
   # Deleting the file is enough: dnsmasq (2.90) flushes the names it read
   # from a file when inotify reports the file removed.
   rm -f -- "${PODS_HOSTS_DIR:?}/${fqdn}"
-  if ((wait)); then
-    if ! _pods_dns_wait "${fqdn}"; then
-      _pods_err "${fqdn} still resolves ${PODS_DNS_WAIT:-5}s after removing it (see ${PODS_DNS_LOG})"
-      return 1
-    fi
-  fi
-  PODS_DNS_LAST_MS=$(($(now_ms) - t0))
-  _pods_log "dns: - ${fqdn} (${PODS_DNS_LAST_MS} ms)"
+  _pods_dns_settled "${wait}" "${t0}" "${fqdn}"
 }
 
 pods_ip() {
