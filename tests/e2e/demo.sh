@@ -88,23 +88,14 @@ declare -a STEP_TIMES=()
 
 # After `fail` said what failed: where, and the tail of every log.
 on_fail() {
-  local pod dir f
+  local pod f
   trap '' INT
   say "  in step ${STEP_NO} (${STEP_NAME})"
   if f=$(sim_pod_failure 2>/dev/null); then say "pod failure: ${f}"; fi
   for pod in "${!SIM_DIR[@]}"; do
-    dir=${SIM_DIR[${pod}]}
-    for f in "${dir}"/logs/*.log; do
-      [[ -f ${f} ]] || continue
-      printf -- '--- %s (last 15 lines)\n' "${f#"${WORK}"/}"
-      tail -n 15 "${f}" | cut -c1-300 | sed 's/^/    /'
-    done
+    tail_of 15 "${SIM_DIR[${pod}]}"/logs/*.log
   done
-  for f in "${WORK}"/client/*.log; do
-    [[ -f ${f} ]] || continue
-    printf -- '--- %s (last 8 lines)\n' "${f#"${WORK}"/}"
-    tail -n 8 "${f}" | cut -c1-300 | sed 's/^/    /'
-  done
+  tail_of 8 "${WORK}"/client/*.log
 }
 
 cleanup() {

@@ -36,6 +36,8 @@
 #                           start of the first script that sourced this)
 #   info MSG...             each MSG indented under the last say
 #   show                    stdin indented (a command's output)
+#   tail_of N FILE...       each FILE's last N lines, indented, under
+#                           "--- FILE (last N lines)"
 #   log MSG                 "PROG: MSG" on stderr: a tool's progress and errors
 #   die MSG                 log, exit 1: a tool or the set-up failed
 #   usage_error MSG         log, exit 2
@@ -276,6 +278,16 @@ info() {
 
 show() {
   sed 's/^/            /'
+}
+
+tail_of() {
+  local n=$1 f
+  shift
+  for f; do
+    [[ -f ${f} ]] || continue
+    printf -- '--- %s (last %d lines)\n' "${f}" "${n}"
+    tail -n "${n}" "${f}" | sed 's/^/    /'
+  done
 }
 
 log() {

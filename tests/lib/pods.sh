@@ -592,10 +592,9 @@ _pods_dns_settled() {
   _pods_log "dns: ${sign} ${fqdn}${*:+ $*} (${PODS_DNS_LAST_MS} ms)"
 }
 
-# pods_publish_dns FQDN IP [IP...] [--no-wait]
-pods_publish_dns() {
-  local fqdn='' wait=1 t0 a tmp
-  local -a ips=()
+# _pods_dns_args FQDN [IP...] [--no-wait]: into the caller's fqdn, ips, wait.
+_pods_dns_args() {
+  fqdn='' wait=1 ips=()
   while (($#)); do
     case "$1" in
       --no-wait) wait=0 ;;
@@ -603,6 +602,13 @@ pods_publish_dns() {
     esac
     shift
   done
+}
+
+# pods_publish_dns FQDN IP [IP...] [--no-wait]
+pods_publish_dns() {
+  local fqdn wait t0 a tmp
+  local -a ips
+  _pods_dns_args "$@"
   if [[ -z "${fqdn}" ]] || ((${#ips[@]} == 0)); then
     _pods_err "usage: pods_publish_dns FQDN IP [IP...] [--no-wait]"
     return 1
@@ -632,15 +638,10 @@ pods_publish_dns() {
 
 # pods_unpublish_dns FQDN [--no-wait]
 pods_unpublish_dns() {
-  local fqdn='' wait=1 t0
-  while (($#)); do
-    case "$1" in
-      --no-wait) wait=0 ;;
-      *) fqdn=${1%.} ;;
-    esac
-    shift
-  done
-  if [[ -z "${fqdn}" ]]; then
+  local fqdn wait t0
+  local -a ips
+  _pods_dns_args "$@"
+  if [[ -z "${fqdn}" ]] || ((${#ips[@]})); then
     _pods_err "usage: pods_unpublish_dns FQDN [--no-wait]"
     return 1
   fi

@@ -53,13 +53,8 @@ exit_traps cleanup
 # The logs a failed case shows (set by each case), and the cluster DNS's.
 CASE_LOGS=()
 on_case_fail() {
-  local f
-  for f in "${CASE_LOGS[@]}"; do
-    printf -- '--- %s\n' "${f}"
-    sed 's/^/    /' "${f}" 2>/dev/null | tail -n 40
-  done
-  printf -- '--- dnsmasq log (last 20 lines)\n'
-  tail -n 20 "${PODS_DNS_LOG}" 2>/dev/null | sed 's/^/    /'
+  tail_of 40 "${CASE_LOGS[@]}"
+  tail_of 20 "${PODS_DNS_LOG}"
 }
 
 # run_init NAME [VAR=VALUE...] [INIT_ARGS...]: starts init in pod kafka-1
