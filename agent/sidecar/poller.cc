@@ -45,6 +45,7 @@ void Poller::PollOnce() {
       last_logged_error_ = next.last_error;
     }
     next.completed_mono = clock_.Monotonic();
+    std::lock_guard<std::mutex> lock(publish_mu_);
     store_.Publish(std::move(next));
     return;
   }
@@ -65,13 +66,27 @@ void Poller::PollOnce() {
     if (topics.empty() || topics.back() != p.topic) topics.push_back(p.topic);
   }
   configs_.SetTopics(topics);
-  configs_.Fill(&md->partitions);
-  next.config_errors = configs_.Errors(kMaxConfigErrors, &next.config_error_count);
   next.cluster = *std::move(md);
-  next.assessment = Assess(next.cluster, options_.node_id);
   next.taken_at = start_wall;
   next.taken_mono = start;
+  std::lock_guard<std::mutex> lock(publish_mu_);
+  FillConfigsAndAssess(&next);
   next.completed_mono = clock_.Monotonic();
+  store_.Publish(std::move(next));
+}
+
+void Poller::FillConfigsAndAssess(Snapshot* s) {
+  configs_.Fill(&s->cluster.partitions);
+  s->config_errors = configs_.Errors(kMaxConfigErrors, &s->config_error_count);
+  s->assessment = Assess(s->cluster, options_.node_id);
+}
+
+void Poller::Republish() {
+  std::lock_guard<std::mutex> lock(publish_mu_);
+  std::shared_ptr<const Snapshot> current = store_.Get();
+  if (!current->has_data()) return;
+  Snapshot next = *current;
+  FillConfigsAndAssess(&next);
   store_.Publish(std::move(next));
 }
 

@@ -4,6 +4,7 @@
 #ifndef KAFKA_AGENT_SIDECAR_POLLER_H_
 #define KAFKA_AGENT_SIDECAR_POLLER_H_
 
+#include <mutex>
 #include <string>
 
 #include "absl/time/time.h"
@@ -36,15 +37,28 @@ class Poller {
   // completed (the loop's heartbeat).
   void PollOnce();
 
+  // Publishes the latest snapshot again with the min.insync.replicas values
+  // TopicConfigs knows now (its OnUpdate callback): a new topic's value shows
+  // up as soon as it is fetched, not a poll later. The data's time and the
+  // loop's heartbeat are unchanged.
+  void Republish();
+
   // Polls every interval until `stop` is notified.
   void Run(const Notification& stop);
 
  private:
+  // Sets min.insync.replicas and config errors from TopicConfigs, and the
+  // assessment for this pod's broker.
+  void FillConfigsAndAssess(Snapshot* s);
+
   KafkaAdmin& admin_;
   TopicConfigs& configs_;
   Clock& clock_;
   SnapshotStore& store_;
   PollerOptions options_;
+  // Serialises publishing between PollOnce and Republish, so an older
+  // snapshot is never published over a newer one.
+  std::mutex publish_mu_;
   std::string last_logged_error_;
   MonoTime first_attempt_ = MonoTime::InfinitePast();
 };

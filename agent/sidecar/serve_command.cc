@@ -151,6 +151,7 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   po.interval = o.poll_interval;
   po.request_timeout = request_timeout;
   Poller poller(*admin, configs, clock, store, po);
+  configs.OnUpdate([&poller] { poller.Republish(); });
   // Threads that may sit in a Kafka request when SIGTERM comes.
   Notification poller_done, configs_done;
   std::thread poller_thread([&] {

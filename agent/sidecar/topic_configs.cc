@@ -16,6 +16,7 @@ void TopicConfigs::SetTopics(const std::vector<std::string>& topics) {
   std::map<std::string, Entry> next;
   for (const std::string& t : topics) {
     auto it = topics_.find(t);
+    if (it == topics_.end()) new_topics_ = true;
     next.emplace(t, it == topics_.end() ? Entry() : std::move(it->second));
   }
   topics_ = std::move(next);
@@ -48,11 +49,13 @@ std::vector<TopicConfigError> TopicConfigs::Errors(size_t max,
   return out;
 }
 
-void TopicConfigs::RefreshOnce() {
+bool TopicConfigs::RefreshOnce() {
   const MonoTime now = clock_.Monotonic();
   std::vector<std::string> due;
+  bool changed = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    new_topics_ = false;
     for (const auto& [topic, e] : topics_) {
       const absl::Duration every =
           e.error.empty() ? options_.refresh : options_.retry;
@@ -68,14 +71,17 @@ void TopicConfigs::RefreshOnce() {
     auto got = admin_.FetchMinInsyncReplicas(batch, options_.request_timeout);
     std::lock_guard<std::mutex> lock(mu_);
     if (!got.ok()) {
-      call_error_ = absl::StrCat("min.insync.replicas unknown for ",
-                                 batch.size(), " topic(s): ",
-                                 got.status().message());
+      const std::string error = absl::StrCat(
+          "min.insync.replicas unknown for ", batch.size(), " topic(s): ",
+          got.status().message());
+      changed |= error != call_error_;
+      call_error_ = error;
       if (logged_.insert(call_error_).second) {
         spdlog::warn("topic configs: {}", call_error_);
       }
       continue;
     }
+    changed |= !call_error_.empty();
     call_error_.clear();
     for (const std::string& topic : batch) {
       auto it = topics_.find(topic);
@@ -85,12 +91,15 @@ void TopicConfigs::RefreshOnce() {
       auto v = got->min_isr.find(topic);
       auto err = got->errors.find(topic);
       if (v != got->min_isr.end()) {
+        changed |= e.value != v->second || !e.error.empty();
         e.value = v->second;
         e.error.clear();
       } else {
-        e.error = err != got->errors.end() ? err->second
-                                           : "no min.insync.replicas in the "
-                                             "answer";
+        const std::string error =
+            err != got->errors.end() ? err->second
+                                     : "no min.insync.replicas in the answer";
+        changed |= e.error != error;
+        e.error = error;
         if (logged_.insert(absl::StrCat(topic, "\n", e.error)).second) {
           spdlog::warn("topic configs: min.insync.replicas of topic {} "
                        "unknown: {}", topic, e.error);
@@ -98,13 +107,24 @@ void TopicConfigs::RefreshOnce() {
       }
     }
   }
+  if (changed && on_update_) on_update_();
+  return changed;
 }
 
 void TopicConfigs::Run(const Notification& stop) {
+  // A new topic is looked at within this, not only every check_every.
+  constexpr absl::Duration kNewTopicLatency = absl::Milliseconds(100);
   while (!stop.HasBeenNotified()) {
-    const MonoTime start = clock_.Monotonic();
+    const MonoTime next = clock_.Monotonic() + options_.check_every;
     RefreshOnce();
-    if (!clock_.SleepUntil(start + options_.check_every, stop)) break;
+    for (MonoTime now = clock_.Monotonic(); now < next;
+         now = clock_.Monotonic()) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (new_topics_) break;
+      }
+      if (!clock_.SleepUntil(min(next, now + kNewTopicLatency), stop)) return;
+    }
   }
 }
 

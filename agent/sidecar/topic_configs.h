@@ -7,6 +7,7 @@
 #define KAFKA_AGENT_SIDECAR_TOPIC_CONFIGS_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <set>
@@ -38,8 +39,13 @@ class TopicConfigs {
   TopicConfigs(KafkaAdmin& admin, Clock& clock, TopicConfigOptions options);
 
   // The topics the latest metadata lists (sorted). Values of topics that are
-  // gone are dropped.
+  // gone are dropped; a new topic wakes the loop at once.
   void SetTopics(const std::vector<std::string>& topics);
+
+  // Called (on the loop's thread) after a refresh learned new values or
+  // errors, so the poller can republish its latest snapshot with them at
+  // once instead of at its next poll.
+  void OnUpdate(std::function<void()> f) { on_update_ = std::move(f); }
 
   // Sets each partition's min_isr from what is known (0: not yet).
   void Fill(std::vector<PartitionState>* partitions) const;
@@ -49,10 +55,12 @@ class TopicConfigs {
   std::vector<TopicConfigError> Errors(size_t max, size_t* total) const;
 
   // Asks Kafka for every topic not asked yet or due for a refresh, in
-  // batches. Logs each new error once.
-  void RefreshOnce();
+  // batches. Logs each new error once. Returns whether anything known
+  // changed (and then calls the OnUpdate callback).
+  bool RefreshOnce();
 
-  // RefreshOnce every `check_every` until `stop`.
+  // RefreshOnce every `check_every`, and as soon as a new topic appears,
+  // until `stop`.
   void Run(const Notification& stop);
 
  private:
@@ -68,6 +76,8 @@ class TopicConfigs {
   mutable std::mutex mu_;
   std::map<std::string, Entry> topics_;  // guarded by mu_
   std::string call_error_;               // guarded by mu_
+  bool new_topics_ = false;              // guarded by mu_
+  std::function<void()> on_update_;
   std::set<std::string> logged_;         // errors logged once (loop thread)
 };
 

@@ -69,6 +69,20 @@ TEST_F(PollerTest, MinIsrComesFromTopicConfigsOffThePollPath) {
   EXPECT_EQ(s->cluster.partitions[2].min_isr, 1);
 }
 
+TEST_F(PollerTest, NewValuesAreRepublishedAtOnce) {
+  configs_.OnUpdate([this] { poller_.Republish(); });
+  poller_.PollOnce();
+  const MonoTime taken = store_.Get()->taken_mono;
+  clock_.Advance(absl::Milliseconds(30));
+  EXPECT_TRUE(configs_.RefreshOnce());
+  auto s = store_.Get();
+  EXPECT_EQ(s->generation, 2u) << "republished without waiting for a poll";
+  EXPECT_EQ(s->cluster.partitions[0].min_isr, 2);
+  EXPECT_EQ(s->taken_mono, taken) << "the data's time is the poll's";
+  EXPECT_FALSE(configs_.RefreshOnce()) << "nothing new: no republish";
+  EXPECT_EQ(store_.Get()->generation, 2u);
+}
+
 TEST_F(PollerTest, MetadataFailureKeepsOldDataWhichAges) {
   poller_.PollOnce();
   const absl::Time first = clock_.Now();
