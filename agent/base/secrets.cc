@@ -7,8 +7,13 @@ namespace kafka_agent {
 
 bool IsSecretProperty(absl::string_view key) {
   const std::string k = absl::AsciiStrToLower(key);
-  for (const char* marker : {"password", "secret", "jaas", "token", "key.pem",
-                             "certificate.pem", "credential"}) {
+  // keystore.key: Kafka's PEM private key (ssl.keystore.key and its
+  // listener.name.<l>. forms); oauthbearer.config: librdkafka's free-form
+  // OAUTHBEARER settings, which may carry a client secret.
+  for (const char* marker :
+       {"password", "passphrase", "secret", "jaas", "token", "key.pem",
+        "certificate.pem", "keystore.key", "oauthbearer.config",
+        "credential"}) {
     if (absl::StrContains(k, marker)) return true;
   }
   return false;
