@@ -77,10 +77,9 @@ std::vector<std::string> SecurityHints(const Identity& id,
     const std::string prefix =
         absl::StrCat("listener.name.", absl::AsciiStrToLower(l->name), ".");
     const std::string proto(SecurityProtocolName(l->protocol));
-    if (UsesTls(l->protocol) &&
-        !has(prefix + "ssl.keystore.location") && !has("ssl.keystore.location") &&
-        !has(prefix + "ssl.keystore.key") && !has("ssl.keystore.key") &&
-        !has(prefix + "ssl.engine.factory.class") &&
+    if (UsesTls(l->protocol) && !has(prefix + "ssl.keystore.location") &&
+        !has("ssl.keystore.location") && !has(prefix + "ssl.keystore.key") &&
+        !has("ssl.keystore.key") && !has(prefix + "ssl.engine.factory.class") &&
         !has("ssl.engine.factory.class")) {
       hints.push_back(absl::StrCat(
           "listener ", l->name, " is ", proto,
@@ -88,12 +87,12 @@ std::vector<std::string> SecurityHints(const Identity& id,
           "ssl.keystore.location or ssl.keystore.location, or the PEM "
           "ssl.keystore.key): Kafka will fail to start"));
     }
-    if (UsesSasl(l->protocol) &&
-        !has(prefix + "sasl.enabled.mechanisms") &&
+    if (UsesSasl(l->protocol) && !has(prefix + "sasl.enabled.mechanisms") &&
         !has("sasl.enabled.mechanisms")) {
       hints.push_back(absl::StrCat(
           "listener ", l->name, " is ", proto, " but the base config sets no ",
-          prefix, "sasl.enabled.mechanisms or sasl.enabled.mechanisms: Kafka "
+          prefix,
+          "sasl.enabled.mechanisms or sasl.enabled.mechanisms: Kafka "
           "enables only GSSAPI (Kerberos)"));
     }
   }

@@ -15,8 +15,9 @@ absl::Status Invalid(absl::string_view what) {
 }
 
 std::string MetaPath(const std::string& dir) {
-  return dir.size() > 1 && dir.back() == '/' ? absl::StrCat(dir, "meta.properties")
-                                              : absl::StrCat(dir, "/meta.properties");
+  return dir.size() > 1 && dir.back() == '/'
+             ? absl::StrCat(dir, "meta.properties")
+             : absl::StrCat(dir, "/meta.properties");
 }
 
 // The ways out every mismatch message ends with.
@@ -55,7 +56,8 @@ absl::StatusOr<MetaProperties> ParseMetaProperties(absl::string_view text,
   if (version == nullptr || !absl::SimpleAtoi(*version, &m.version) ||
       (m.version != 0 && m.version != 1)) {
     return malformed(absl::StrCat(
-        "version is ", version == nullptr ? "missing" : absl::StrCat("\"", *version, "\""),
+        "version is ",
+        version == nullptr ? "missing" : absl::StrCat("\"", *version, "\""),
         " (Kafka writes version=1, or 0 before KRaft)"));
   }
   const char* id_key = m.version == 1 ? "node.id" : "broker.id";
@@ -121,7 +123,8 @@ std::vector<std::string> DataDirsFromConfig(const Properties& config) {
   if (list != nullptr) {
     for (absl::string_view d : absl::StrSplit(*list, ',')) add(d);
   }
-  if (const std::string* meta = config.Get("metadata.log.dir"); meta != nullptr) {
+  if (const std::string* meta = config.Get("metadata.log.dir");
+      meta != nullptr) {
     add(*meta);
   }
   return dirs;
@@ -164,8 +167,8 @@ absl::StatusOr<std::vector<DataDirCheck>> CheckDataDirs(
     c.state = DataDirCheck::State::kMatches;
     if (c.meta.node_id != expect.node_id) {
       return Invalid(absl::StrCat(
-          "data dir \"", dir, "\" belongs to node.id ", c.meta.node_id,
-          " (", path, ": node.id=", c.meta.node_id, ", cluster.id=",
+          "data dir \"", dir, "\" belongs to node.id ", c.meta.node_id, " (",
+          path, ": node.id=", c.meta.node_id, ", cluster.id=",
           c.meta.cluster_id.empty() ? "none" : c.meta.cluster_id,
           "), but this pod ", expect.pod_name, " is node.id ", expect.node_id,
           ".", kWaysOut));
@@ -186,8 +189,8 @@ absl::StatusOr<std::vector<DataDirCheck>> CheckDataDirs(
           c.meta.cluster_id != first.meta.cluster_id) {
         return Invalid(absl::StrCat(
             "data dirs of pod ", expect.pod_name, " disagree: \"", first.dir,
-            "\" belongs to cluster.id ", first.meta.cluster_id, " and \"",
-            dir, "\" to cluster.id ", c.meta.cluster_id, " (", path, ").",
+            "\" belongs to cluster.id ", first.meta.cluster_id, " and \"", dir,
+            "\" to cluster.id ", c.meta.cluster_id, " (", path, ").",
             kWaysOut));
       }
     }

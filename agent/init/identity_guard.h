@@ -22,9 +22,9 @@ namespace kafka_agent {
 // The fields of a meta.properties file the guard compares.
 struct MetaProperties {
   int version = 0;
-  int node_id = 0;          // node.id (version 1) or broker.id (version 0)
-  std::string cluster_id;   // empty: none (only version 0 may lack it)
-  std::string directory_id; // version 1; informational
+  int node_id = 0;           // node.id (version 1) or broker.id (version 0)
+  std::string cluster_id;    // empty: none (only version 0 may lack it)
+  std::string directory_id;  // version 1; informational
 };
 
 // Parses meta.properties text. Version 1 (KRaft) needs node.id and

@@ -167,8 +167,9 @@ int RunRender(const InitOptions& o, Filesystem& fs, Clock& clock,
   if (!s.ok()) return ExitCodeFor(s);
   out << r.text;
   out.flush();
-  // On stderr, so stdout stays exactly the file init would write; as
-  // comments, so `render >file 2>&1` is still a valid properties file.
+  // On stderr, so stdout stays exactly the file init would write; as "#"
+  // comment lines, so a reader can tell them from the (timestamped)
+  // warnings.
   err << "# effective settings of " << r.identity.pod_name << " (node.id "
       << r.identity.node_id << ", roles " << r.identity.ProcessRoles()
       << "):\n";

@@ -32,15 +32,15 @@ TEST(EffectiveListenerSettingsTest, DefaultCombinedPod) {
   Identity id = Derive({});
   EXPECT_THAT(
       EffectiveListenerSettings(id, Render(id, "")),
-      ElementsAre(
-          Pair("listeners", "PLAINTEXT://:9092,CONTROLLER://:29093"),
-          Pair("advertised.listeners",
-               "PLAINTEXT://kafka-0.kafka-headless.kafka.svc.cluster.local:9092"),
-          Pair("listener.security.protocol.map",
-               "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
-          Pair("inter.broker.listener.name", "PLAINTEXT"),
-          Pair("controller.listener.names", "CONTROLLER"),
-          Pair("broker.rack", "(none)")));
+      ElementsAre(Pair("listeners", "PLAINTEXT://:9092,CONTROLLER://:29093"),
+                  Pair("advertised.listeners",
+                       "PLAINTEXT://"
+                       "kafka-0.kafka-headless.kafka.svc.cluster.local:9092"),
+                  Pair("listener.security.protocol.map",
+                       "CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT"),
+                  Pair("inter.broker.listener.name", "PLAINTEXT"),
+                  Pair("controller.listener.names", "CONTROLLER"),
+                  Pair("broker.rack", "(none)")));
 }
 
 TEST(EffectiveListenerSettingsTest, ControllerOnlyHasNoInterBrokerListener) {
@@ -56,32 +56,32 @@ TEST(EffectiveListenerSettingsTest, ControllerOnlyHasNoInterBrokerListener) {
 
 TEST(SecuritySettingsFromBaseTest, ListsSecurityKeysWithSecretsRedacted) {
   Identity id = Derive({});
-  RenderedConfig r = Render(
-      id,
-      "log.dirs=/data\n"
-      "listener.name.broker.ssl.keystore.location=/tls/kafka.p12\n"
-      "listener.name.broker.ssl.keystore.password=ks-secret\n"
-      "listener.name.broker.ssl.key.password=key-secret\n"
-      "ssl.keystore.key=-----BEGIN PRIVATE KEY-----\n"
-      "listener.name.broker.plain.sasl.jaas.config=Plain required "
-      "password=\"jaas-secret\";\n"
-      "sasl.mechanism.inter.broker.protocol=PLAIN\n"
-      "ssl.truststore.location=/tls/ca.pem\n"
-      "num.partitions=3\n");
+  RenderedConfig r =
+      Render(id,
+             "log.dirs=/data\n"
+             "listener.name.broker.ssl.keystore.location=/tls/kafka.p12\n"
+             "listener.name.broker.ssl.keystore.password=ks-secret\n"
+             "listener.name.broker.ssl.key.password=key-secret\n"
+             "ssl.keystore.key=-----BEGIN PRIVATE KEY-----\n"
+             "listener.name.broker.plain.sasl.jaas.config=Plain required "
+             "password=\"jaas-secret\";\n"
+             "sasl.mechanism.inter.broker.protocol=PLAIN\n"
+             "ssl.truststore.location=/tls/ca.pem\n"
+             "num.partitions=3\n");
   std::string line = JoinSettings(SecuritySettingsFromBase(r));
-  EXPECT_THAT(line,
-              AllOf(HasSubstr("listener.name.broker.ssl.keystore.location="
-                              "/tls/kafka.p12"),
-                    HasSubstr("listener.name.broker.ssl.keystore.password="
-                              "<redacted>"),
-                    HasSubstr("listener.name.broker.ssl.key.password=<redacted>"),
-                    HasSubstr("ssl.keystore.key=<redacted>"),
-                    HasSubstr("listener.name.broker.plain.sasl.jaas.config="
-                              "<redacted>"),
-                    HasSubstr("sasl.mechanism.inter.broker.protocol=PLAIN"),
-                    HasSubstr("ssl.truststore.location=/tls/ca.pem")));
-  for (const char* secret : {"ks-secret", "key-secret", "jaas-secret",
-                             "BEGIN PRIVATE KEY"}) {
+  EXPECT_THAT(
+      line, AllOf(HasSubstr("listener.name.broker.ssl.keystore.location="
+                            "/tls/kafka.p12"),
+                  HasSubstr("listener.name.broker.ssl.keystore.password="
+                            "<redacted>"),
+                  HasSubstr("listener.name.broker.ssl.key.password=<redacted>"),
+                  HasSubstr("ssl.keystore.key=<redacted>"),
+                  HasSubstr("listener.name.broker.plain.sasl.jaas.config="
+                            "<redacted>"),
+                  HasSubstr("sasl.mechanism.inter.broker.protocol=PLAIN"),
+                  HasSubstr("ssl.truststore.location=/tls/ca.pem")));
+  for (const char* secret :
+       {"ks-secret", "key-secret", "jaas-secret", "BEGIN PRIVATE KEY"}) {
     EXPECT_THAT(line, Not(HasSubstr(secret)));
   }
   EXPECT_THAT(line, Not(HasSubstr("log.dirs")));
@@ -102,13 +102,14 @@ TEST(SecurityHintsTest, TlsWithoutKeystoreAndSaslWithoutMechanisms) {
   EXPECT_THAT(hints, SizeIs(5));
   std::string all;
   for (const auto& h : hints) all += h + "\n";
-  EXPECT_THAT(all, AllOf(HasSubstr("listener BROKER is SASL_SSL but the base "
-                                   "config sets no keystore"),
-                         HasSubstr("listener.name.broker.sasl.enabled.mechanisms"),
-                         HasSubstr("listener.name.controller.sasl.enabled."
-                                   "mechanisms"),
-                         HasSubstr("sasl.mechanism.inter.broker.protocol"),
-                         HasSubstr("sasl.mechanism.controller.protocol")));
+  EXPECT_THAT(all,
+              AllOf(HasSubstr("listener BROKER is SASL_SSL but the base "
+                              "config sets no keystore"),
+                    HasSubstr("listener.name.broker.sasl.enabled.mechanisms"),
+                    HasSubstr("listener.name.controller.sasl.enabled."
+                              "mechanisms"),
+                    HasSubstr("sasl.mechanism.inter.broker.protocol"),
+                    HasSubstr("sasl.mechanism.controller.protocol")));
 }
 
 TEST(SecurityHintsTest, ACompleteSetUpHasNoHints) {

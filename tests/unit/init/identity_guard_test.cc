@@ -73,10 +73,10 @@ TEST(ParseMetaPropertiesTest, RejectsMalformedFilesNamingTheField) {
            Case{"version=1\nnode.id=\\u12G4\n", "malformed"},
            Case{"", "version is missing"},
        }) {
-    EXPECT_THAT(ParseMetaProperties(c.text, "/d/meta.properties"),
-                StatusIs(absl::StatusCode::kInvalidArgument,
-                         AllOf(HasSubstr("/d/meta.properties"),
-                               HasSubstr(c.says))))
+    EXPECT_THAT(
+        ParseMetaProperties(c.text, "/d/meta.properties"),
+        StatusIs(absl::StatusCode::kInvalidArgument,
+                 AllOf(HasSubstr("/d/meta.properties"), HasSubstr(c.says))))
         << c.text;
   }
 }
@@ -158,7 +158,8 @@ TEST_F(CheckDataDirsTest, MatchingKafkaDirsPass) {
   Formatted("/d/a", "combined/a");
   Formatted("/d/b", "combined/b");
   Formatted("/d/meta", "combined/meta");
-  auto r = CheckDataDirs(fs_, {"/d/a", "/d/b", "/d/meta"}, Expect(1, kClusterId));
+  auto r =
+      CheckDataDirs(fs_, {"/d/a", "/d/b", "/d/meta"}, Expect(1, kClusterId));
   ASSERT_THAT(r, IsOk());
   for (const DataDirCheck& c : *r) EXPECT_EQ(c.state, State::kMatches);
   EXPECT_THAT(DescribeDataDirChecks(*r),
@@ -168,7 +169,8 @@ TEST_F(CheckDataDirsTest, MatchingKafkaDirsPass) {
   EXPECT_THAT(CheckDataDirs(fs_, {"/d/a", "/d/b"}, Expect(1)), IsOk());
 }
 
-TEST_F(CheckDataDirsTest, AnotherNodesVolumeIsRefusedNamingBothIdsAndTheWayOut) {
+TEST_F(CheckDataDirsTest,
+       AnotherNodesVolumeIsRefusedNamingBothIdsAndTheWayOut) {
   Formatted("/var/lib/kafka/data/logs", "broker/data");  // node.id 100
   EXPECT_THAT(
       CheckDataDirs(fs_, {"/var/lib/kafka/data/logs"}, Expect(101, kClusterId)),
@@ -198,11 +200,11 @@ TEST_F(CheckDataDirsTest, DirsOfTwoClustersAreRefused) {
   fs_.dirs().insert("/d/b");
   fs_.files()["/d/b/meta.properties"] =
       "version=1\nnode.id=1\ncluster.id=MkU3OEVBNTcwNTJENDM2Qk\n";
-  EXPECT_THAT(CheckDataDirs(fs_, {"/d/a", "/d/b"}, Expect(1)),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       AllOf(HasSubstr("disagree"),
-                             HasSubstr("UT9oB9zMQn6Pjqrc7hNvQQ"),
-                             HasSubstr("MkU3OEVBNTcwNTJENDM2Qk"))));
+  EXPECT_THAT(
+      CheckDataDirs(fs_, {"/d/a", "/d/b"}, Expect(1)),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("disagree"), HasSubstr("UT9oB9zMQn6Pjqrc7hNvQQ"),
+                     HasSubstr("MkU3OEVBNTcwNTJENDM2Qk"))));
 }
 
 TEST_F(CheckDataDirsTest, UnreadableOrMalformedIsBadInput) {
