@@ -65,8 +65,8 @@ absl::Status WaitFd(int fd, short events, absl::Time deadline,
     const int rc = poll(&p, 1, timeout);
     if (rc > 0) return absl::OkStatus();
     if (rc < 0 && errno != EINTR) {
-      return absl::UnavailableError(absl::StrCat("poll failed ", what, ": ",
-                                                 Errno(errno)));
+      return absl::UnavailableError(
+          absl::StrCat("poll failed ", what, ": ", Errno(errno)));
     }
   }
 }
@@ -225,12 +225,14 @@ absl::StatusOr<int> ConnectTcp(const std::vector<SockAddr>& addrs,
       absl::StrCat("connect failed: ", absl::StrJoin(errors, "; ")));
 }
 
-// --- Transports ----------------------------------------------------------------
+// --- Transports
+// ----------------------------------------------------------------
 
 class Transport {
  public:
   virtual ~Transport() = default;
-  virtual absl::Status WriteAll(absl::string_view data, absl::Time deadline) = 0;
+  virtual absl::Status WriteAll(absl::string_view data,
+                                absl::Time deadline) = 0;
   virtual absl::Status ReadFull(char* buf, size_t n, absl::Time deadline) = 0;
 };
 
@@ -251,7 +253,8 @@ class PlainTransport : public Transport {
         KA_RETURN_IF_ERROR(WaitFd(fd_, POLLOUT, deadline, "sending"));
         continue;
       }
-      return absl::UnavailableError(absl::StrCat("send failed: ", Errno(errno)));
+      return absl::UnavailableError(
+          absl::StrCat("send failed: ", Errno(errno)));
     }
     return absl::OkStatus();
   }
@@ -275,7 +278,8 @@ class PlainTransport : public Transport {
             WaitFd(fd_, POLLIN, deadline, "waiting for the response"));
         continue;
       }
-      return absl::UnavailableError(absl::StrCat("recv failed: ", Errno(errno)));
+      return absl::UnavailableError(
+          absl::StrCat("recv failed: ", Errno(errno)));
     }
     return absl::OkStatus();
   }
@@ -299,9 +303,9 @@ int NoSigpipeWrite(BIO* bio, const char* data, int len) {
 
 const BIO_METHOD* NoSigpipeSocketMethod() {
   static const BIO_METHOD* method = [] {
-    BIO_METHOD* m = BIO_meth_new(BIO_get_new_index() | BIO_TYPE_SOURCE_SINK |
-                                     BIO_TYPE_DESCRIPTOR,
-                                 "socket, no SIGPIPE");
+    BIO_METHOD* m = BIO_meth_new(
+        BIO_get_new_index() | BIO_TYPE_SOURCE_SINK | BIO_TYPE_DESCRIPTOR,
+        "socket, no SIGPIPE");
     const BIO_METHOD* base = BIO_s_socket();
     BIO_meth_set_write(m, NoSigpipeWrite);
     BIO_meth_set_read(m, BIO_meth_get_read(base));
@@ -355,21 +359,20 @@ absl::Status LoadTls(SSL_CTX* ctx, const SecurityConfig& c) {
   // CA: explicit file/dir and/or PEM text; otherwise the system's defaults.
   if (!c.ca_location.empty() && c.ca_location != "probe") {
     const bool is_dir = access((c.ca_location + "/.").c_str(), F_OK) == 0;
-    const int ok = is_dir ? SSL_CTX_load_verify_locations(
-                                ctx, nullptr, c.ca_location.c_str())
+    const int ok = is_dir ? SSL_CTX_load_verify_locations(ctx, nullptr,
+                                                          c.ca_location.c_str())
                           : SSL_CTX_load_verify_locations(
                                 ctx, c.ca_location.c_str(), nullptr);
     if (ok != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ssl.ca.location=", c.ca_location,
-          ": cannot load CA certificates: ", OpenSslErrors()));
+      return absl::InvalidArgumentError(
+          absl::StrCat("ssl.ca.location=", c.ca_location,
+                       ": cannot load CA certificates: ", OpenSslErrors()));
     }
   }
   if (!c.ca_pem.empty()) {
     std::vector<X509*> certs = ReadPemCerts(c.ca_pem);
     if (certs.empty()) {
-      return absl::InvalidArgumentError(
-          "ssl.ca.pem holds no PEM certificate");
+      return absl::InvalidArgumentError("ssl.ca.pem holds no PEM certificate");
     }
     X509_STORE* store = SSL_CTX_get_cert_store(ctx);
     for (X509* x : certs) {
@@ -383,11 +386,11 @@ absl::Status LoadTls(SSL_CTX* ctx, const SecurityConfig& c) {
 
   // Client certificate (mutual TLS).
   if (!c.certificate_location.empty()) {
-    if (SSL_CTX_use_certificate_chain_file(ctx,
-                                           c.certificate_location.c_str()) != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "ssl.certificate.location=", c.certificate_location,
-          ": cannot load the certificate: ", OpenSslErrors()));
+    if (SSL_CTX_use_certificate_chain_file(
+            ctx, c.certificate_location.c_str()) != 1) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("ssl.certificate.location=", c.certificate_location,
+                       ": cannot load the certificate: ", OpenSslErrors()));
     }
   } else if (!c.certificate_pem.empty()) {
     std::vector<X509*> certs = ReadPemCerts(c.certificate_pem);
@@ -406,20 +409,18 @@ absl::Status LoadTls(SSL_CTX* ctx, const SecurityConfig& c) {
     if (!c.key_location.empty()) {
       BIO* bio = BIO_new_file(c.key_location.c_str(), "r");
       if (bio == nullptr) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            "ssl.key.location=", c.key_location, ": cannot open: ",
-            OpenSslErrors()));
+        return absl::InvalidArgumentError(
+            absl::StrCat("ssl.key.location=", c.key_location,
+                         ": cannot open: ", OpenSslErrors()));
       }
-      key = PEM_read_bio_PrivateKey(
-          bio, nullptr, PasswordCallback,
-          const_cast<std::string*>(&c.key_password));
+      key = PEM_read_bio_PrivateKey(bio, nullptr, PasswordCallback,
+                                    const_cast<std::string*>(&c.key_password));
       BIO_free(bio);
     } else {
       BIO* bio =
           BIO_new_mem_buf(c.key_pem.data(), static_cast<int>(c.key_pem.size()));
-      key = PEM_read_bio_PrivateKey(
-          bio, nullptr, PasswordCallback,
-          const_cast<std::string*>(&c.key_password));
+      key = PEM_read_bio_PrivateKey(bio, nullptr, PasswordCallback,
+                                    const_cast<std::string*>(&c.key_password));
       BIO_free(bio);
     }
     if (key == nullptr) {
@@ -439,9 +440,27 @@ absl::Status LoadTls(SSL_CTX* ctx, const SecurityConfig& c) {
           "(ssl.key.* vs ssl.certificate.*)");
     }
   }
-  SSL_CTX_set_verify(ctx, c.verify_certificate ? SSL_VERIFY_PEER : SSL_VERIFY_NONE,
-                     nullptr);
+  SSL_CTX_set_verify(
+      ctx, c.verify_certificate ? SSL_VERIFY_PEER : SSL_VERIFY_NONE, nullptr);
   return absl::OkStatus();
+}
+
+// TLS alerts a server sends when it does not accept the client certificate
+// (none sent, unknown CA, expired, ...). With TLS 1.3 they arrive after the
+// handshake, on the first read.
+bool IsClientCertificateAlert(unsigned long err) {
+  switch (ERR_GET_REASON(err)) {
+    case SSL_R_SSLV3_ALERT_BAD_CERTIFICATE:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_UNKNOWN:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_EXPIRED:
+    case SSL_R_SSLV3_ALERT_CERTIFICATE_REVOKED:
+    case SSL_R_SSLV3_ALERT_UNSUPPORTED_CERTIFICATE:
+    case SSL_R_TLSV1_ALERT_UNKNOWN_CA:
+    case SSL_R_TLSV1_ALERT_ACCESS_DENIED:
+    case SSL_R_TLSV13_ALERT_CERTIFICATE_REQUIRED:
+      return true;
+  }
+  return false;
 }
 
 class TlsTransport : public Transport {
@@ -455,7 +474,8 @@ class TlsTransport : public Transport {
   // Runs `op` (an SSL_* call) until it completes, waiting on the socket as
   // OpenSSL asks, up to the deadline. Returns op's positive result.
   template <typename Op>
-  absl::StatusOr<int> Drive(Op op, absl::Time deadline, absl::string_view what) {
+  absl::StatusOr<int> Drive(Op op, absl::Time deadline,
+                            absl::string_view what) {
     for (;;) {
       ERR_clear_error();
       const int rc = op();
@@ -469,6 +489,12 @@ class TlsTransport : public Transport {
                  (err == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)) {
         return absl::UnavailableError(
             absl::StrCat("connection closed by the peer ", what));
+      } else if (IsClientCertificateAlert(ERR_peek_error())) {
+        return absl::UnauthenticatedError(absl::StrCat(
+            "the server refused this client's certificate ", what, " (",
+            OpenSslErrors(),
+            "): check ssl.certificate.location / ssl.key.location and that "
+            "the listener trusts their CA"));
       } else {
         return absl::UnavailableError(
             absl::StrCat("TLS error ", what, ": ", OpenSslErrors()));
@@ -477,8 +503,8 @@ class TlsTransport : public Transport {
   }
 
   absl::Status Handshake(absl::Time deadline) {
-    absl::StatusOr<int> rc =
-        Drive([&] { return SSL_connect(ssl_); }, deadline, "in the TLS handshake");
+    absl::StatusOr<int> rc = Drive([&] { return SSL_connect(ssl_); }, deadline,
+                                   "in the TLS handshake");
     if (rc.ok()) return absl::OkStatus();
     const long verify = SSL_get_verify_result(ssl_);
     if (verify != X509_V_OK) {
@@ -486,14 +512,15 @@ class TlsTransport : public Transport {
           "TLS handshake failed: server certificate verify failed: ",
           X509_verify_cert_error_string(verify)));
     }
-    return absl::Status(rc.status().code(),
-                        absl::StrCat("TLS handshake failed: ",
-                                     rc.status().message()));
+    return absl::Status(
+        rc.status().code(),
+        absl::StrCat("TLS handshake failed: ", rc.status().message()));
   }
 
   absl::Status WriteAll(absl::string_view data, absl::Time deadline) override {
     while (!data.empty()) {
-      const int chunk = static_cast<int>(std::min<size_t>(data.size(), 1 << 20));
+      const int chunk =
+          static_cast<int>(std::min<size_t>(data.size(), 1 << 20));
       KA_ASSIGN_OR_RETURN(
           int n, Drive([&] { return SSL_write(ssl_, data.data(), chunk); },
                        deadline, "sending"));
@@ -549,15 +576,16 @@ absl::StatusOr<std::unique_ptr<Transport>> StartTls(int fd,
     const int ok = ip ? X509_VERIFY_PARAM_set1_ip_asc(param, host.c_str())
                       : X509_VERIFY_PARAM_set1_host(param, host.c_str(), 0);
     if (ok != 1) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "cannot set up hostname verification for '", host, "'"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("cannot set up hostname verification for '", host, "'"));
     }
   }
   KA_RETURN_IF_ERROR(transport->Handshake(deadline));
   return std::unique_ptr<Transport>(std::move(transport));
 }
 
-// --- The connection ------------------------------------------------------------
+// --- The connection
+// ------------------------------------------------------------
 
 class Connection : public KafkaConnection {
  public:
@@ -595,18 +623,18 @@ class Connection : public KafkaConnection {
                                  absl::Time deadline) {
     int16_t version = ClientVersions(kApiVersions).max;
     for (int attempt = 0; attempt < 2; ++attempt) {
-      KA_ASSIGN_OR_RETURN(
-          std::string body,
-          Call(kApiVersions, version,
-               EncodeApiVersionsRequest(version, "kafka-agent", software_version),
-               deadline));
+      KA_ASSIGN_OR_RETURN(std::string body,
+                          Call(kApiVersions, version,
+                               EncodeApiVersionsRequest(version, "kafka-agent",
+                                                        software_version),
+                               deadline));
       absl::StatusOr<ApiVersionsResponse> resp =
           DecodeApiVersionsResponse(version, body);
       if (!resp.ok()) {
-        return absl::Status(resp.status().code(),
-                            absl::StrCat("ApiVersions v", version, " from ",
-                                         address_, ": ",
-                                         resp.status().message()));
+        return absl::Status(
+            resp.status().code(),
+            absl::StrCat("ApiVersions v", version, " from ", address_, ": ",
+                         resp.status().message()));
       }
       if (resp->error_code == kUnsupportedVersion && attempt == 0) {
         int16_t next = 0;
@@ -619,9 +647,9 @@ class Connection : public KafkaConnection {
         continue;
       }
       if (resp->error_code != kNone) {
-        return absl::UnavailableError(absl::StrCat(
-            "ApiVersions v", version, " from ", address_, ": Kafka error ",
-            ErrorName(resp->error_code)));
+        return absl::UnavailableError(
+            absl::StrCat("ApiVersions v", version, " from ", address_,
+                         ": Kafka error ", ErrorName(resp->error_code)));
       }
       versions_ = *std::move(resp);
       versions_version_ = version;
@@ -635,14 +663,15 @@ class Connection : public KafkaConnection {
     const char* mech = SaslMechanismName(sec.mechanism);
     if (!versions_.api_keys.count(kSaslHandshake) ||
         !NegotiateVersion(versions_.api_keys, kSaslHandshake)) {
-      return absl::UnimplementedError(absl::StrCat(
-          address_, " does not offer SaslHandshake v1: is this listener "
-                    "really SASL (security.protocol=",
-          SecurityProtocolName(sec.protocol), ")?"));
+      return absl::UnimplementedError(
+          absl::StrCat(address_,
+                       " does not offer SaslHandshake v1: is this listener "
+                       "really SASL (security.protocol=",
+                       SecurityProtocolName(sec.protocol), ")?"));
     }
-    KA_ASSIGN_OR_RETURN(std::string hs_body,
-                        Call(kSaslHandshake, 1,
-                             EncodeSaslHandshakeRequest(1, mech), deadline));
+    KA_ASSIGN_OR_RETURN(
+        std::string hs_body,
+        Call(kSaslHandshake, 1, EncodeSaslHandshakeRequest(1, mech), deadline));
     KA_ASSIGN_OR_RETURN(SaslHandshakeResponse hs,
                         WithAddress(DecodeSaslHandshakeResponse(1, hs_body)));
     if (hs.error_code != kNone) {
@@ -659,9 +688,9 @@ class Connection : public KafkaConnection {
     }
     auth_version_ = *v;
     if (sec.mechanism == SaslMechanism::kPlain) {
-      KA_ASSIGN_OR_RETURN(
-          SaslAuthenticateResponse r,
-          AuthRound(PlainAuthBytes(sec.username, sec.password), mech, deadline));
+      KA_ASSIGN_OR_RETURN(SaslAuthenticateResponse r,
+                          AuthRound(PlainAuthBytes(sec.username, sec.password),
+                                    mech, deadline));
       (void)r;
       return absl::OkStatus();
     }
@@ -685,8 +714,8 @@ class Connection : public KafkaConnection {
   absl::StatusOr<T> WithAddress(absl::StatusOr<T> r) {
     if (r.ok()) return r;
     broken_ = true;
-    return absl::Status(r.status().code(), absl::StrCat(address_, ": ",
-                                                        r.status().message()));
+    return absl::Status(r.status().code(),
+                        absl::StrCat(address_, ": ", r.status().message()));
   }
 
   absl::Status AuthError(const char* mech, const absl::Status& s) {
@@ -708,8 +737,8 @@ class Connection : public KafkaConnection {
     if (r.error_code != kNone) {
       broken_ = true;
       return absl::UnauthenticatedError(absl::StrCat(
-          "SASL ", mech, " authentication as '", username_,
-          "' to ", address_, " failed: ", ErrorName(r.error_code),
+          "SASL ", mech, " authentication as '", username_, "' to ", address_,
+          " failed: ", ErrorName(r.error_code),
           r.error_message ? absl::StrCat(": ", *r.error_message) : ""));
     }
     if (r.session_lifetime_ms > 0) {
@@ -740,11 +769,11 @@ class Connection : public KafkaConnection {
           "plaintext?)"));
     }
     std::string payload(static_cast<size_t>(size), '\0');
-    KA_RETURN_IF_ERROR(transport_->ReadFull(payload.data(), payload.size(),
-                                            deadline));
-    KA_ASSIGN_OR_RETURN(absl::string_view resp_body,
-                        StripResponseHeader(api_key, version, correlation_id,
-                                            payload));
+    KA_RETURN_IF_ERROR(
+        transport_->ReadFull(payload.data(), payload.size(), deadline));
+    KA_ASSIGN_OR_RETURN(
+        absl::string_view resp_body,
+        StripResponseHeader(api_key, version, correlation_id, payload));
     return std::string(resp_body);
   }
 
@@ -808,10 +837,9 @@ absl::StatusOr<SecurityConfig> ParseSecurityConfig(const WireProps& props) {
     const std::string key = absl::AsciiStrToLower(raw_key);
     const std::string shown = IsSecretKey(key) ? "<redacted>" : value;
     auto bad_value = [&](absl::string_view allowed) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("client property ", raw_key, "=", shown,
-                       " is not supported by the Kafka wire client; use ",
-                       allowed));
+      return absl::InvalidArgumentError(absl::StrCat(
+          "client property ", raw_key, "=", shown,
+          " is not supported by the Kafka wire client; use ", allowed));
     };
     if (key == "security.protocol") {
       const std::string v = absl::AsciiStrToUpper(value);
@@ -863,8 +891,9 @@ absl::StatusOr<SecurityConfig> ParseSecurityConfig(const WireProps& props) {
       } else if (v == "SCRAM-SHA-512") {
         c.mechanism = SaslMechanism::kScramSha512;
       } else {
-        return bad_value("PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (GSSAPI and "
-                         "OAUTHBEARER are not implemented)");
+        return bad_value(
+            "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (GSSAPI and "
+            "OAUTHBEARER are not implemented)");
       }
     } else if (key == "sasl.username") {
       c.username = value;
@@ -872,7 +901,8 @@ absl::StatusOr<SecurityConfig> ParseSecurityConfig(const WireProps& props) {
     } else if (key == "sasl.password") {
       c.password = value;
       have_password = true;
-    } else if (absl::StartsWith(key, "ssl.") || absl::StartsWith(key, "sasl.") ||
+    } else if (absl::StartsWith(key, "ssl.") ||
+               absl::StartsWith(key, "sasl.") ||
                absl::StartsWith(key, "security.") ||
                absl::StartsWith(key, "enable.ssl.")) {
       return absl::InvalidArgumentError(absl::StrCat(
@@ -893,9 +923,9 @@ absl::StatusOr<SecurityConfig> ParseSecurityConfig(const WireProps& props) {
           "SCRAM-SHA-512"));
     }
     if (!have_username || !have_password) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "sasl.mechanism=", SaslMechanismName(c.mechanism),
-          " needs sasl.username and sasl.password"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("sasl.mechanism=", SaslMechanismName(c.mechanism),
+                       " needs sasl.username and sasl.password"));
     }
   }
   return c;
@@ -922,8 +952,8 @@ absl::StatusOr<std::pair<std::string, int>> ParseHostPort(
     const size_t close = address.find(']');
     if (close == absl::string_view::npos || close + 1 >= address.size() ||
         address[close + 1] != ':') {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "address '", address, "' is not [IPv6]:port"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("address '", address, "' is not [IPv6]:port"));
     }
     host = std::string(address.substr(1, close - 1));
     port_text = address.substr(close + 2);
@@ -939,8 +969,8 @@ absl::StatusOr<std::pair<std::string, int>> ParseHostPort(
   }
   int port = 0;
   if (!absl::SimpleAtoi(port_text, &port) || port < 1 || port > 65535) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "address '", address, "' has no valid port (1-65535)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("address '", address, "' has no valid port (1-65535)"));
   }
   return std::make_pair(host, port);
 }
@@ -963,7 +993,8 @@ absl::StatusOr<std::unique_ptr<KafkaConnection>> Connect(
   if (options.security.tls()) {
     if (options.tls == nullptr) {
       close(*fd);
-      return absl::FailedPreconditionError("TLS requested without a TlsContext");
+      return absl::FailedPreconditionError(
+          "TLS requested without a TlsContext");
     }
     absl::StatusOr<std::unique_ptr<Transport>> t =
         StartTls(*fd, host, options.security, options.tls.get(), deadline);
@@ -972,10 +1003,11 @@ absl::StatusOr<std::unique_ptr<KafkaConnection>> Connect(
   } else {
     transport = std::make_unique<PlainTransport>(*fd);
   }
-  auto conn = std::make_unique<Connection>(
-      options.address, options.client_id, options.security.username,
-      std::move(transport));
-  KA_RETURN_IF_ERROR(conn->NegotiateVersions(options.software_version, deadline));
+  auto conn = std::make_unique<Connection>(options.address, options.client_id,
+                                           options.security.username,
+                                           std::move(transport));
+  KA_RETURN_IF_ERROR(
+      conn->NegotiateVersions(options.software_version, deadline));
   if (options.security.sasl()) {
     KA_RETURN_IF_ERROR(conn->Authenticate(options.security, deadline));
   }

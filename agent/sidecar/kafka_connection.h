@@ -42,8 +42,8 @@ struct SecurityConfig {
   SecurityProtocol protocol = SecurityProtocol::kPlaintext;
 
   // TLS (SSL, SASL_SSL).
-  std::string ca_location;  // ssl.ca.location: PEM file or directory
-  std::string ca_pem;       // ssl.ca.pem
+  std::string ca_location;           // ssl.ca.location: PEM file or directory
+  std::string ca_pem;                // ssl.ca.pem
   std::string certificate_location;  // ssl.certificate.location (chain)
   std::string certificate_pem;       // ssl.certificate.pem
   std::string key_location;          // ssl.key.location

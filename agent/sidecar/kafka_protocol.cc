@@ -13,64 +13,143 @@ namespace {
 // Kafka's Errors enum, codes -1 .. 136, as in kafka-clients 4.4.0
 // (org.apache.kafka.common.protocol.Errors).
 constexpr const char* kErrorNames[] = {
-    "UNKNOWN_SERVER_ERROR", "NONE", "OFFSET_OUT_OF_RANGE", "CORRUPT_MESSAGE",
-    "UNKNOWN_TOPIC_OR_PARTITION", "INVALID_FETCH_SIZE", "LEADER_NOT_AVAILABLE",
-    "NOT_LEADER_OR_FOLLOWER", "REQUEST_TIMED_OUT", "BROKER_NOT_AVAILABLE",
-    "REPLICA_NOT_AVAILABLE", "MESSAGE_TOO_LARGE", "STALE_CONTROLLER_EPOCH",
-    "OFFSET_METADATA_TOO_LARGE", "NETWORK_EXCEPTION",
-    "COORDINATOR_LOAD_IN_PROGRESS", "COORDINATOR_NOT_AVAILABLE",
-    "NOT_COORDINATOR", "INVALID_TOPIC_EXCEPTION", "RECORD_LIST_TOO_LARGE",
-    "NOT_ENOUGH_REPLICAS", "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
-    "INVALID_REQUIRED_ACKS", "ILLEGAL_GENERATION",
-    "INCONSISTENT_GROUP_PROTOCOL", "INVALID_GROUP_ID", "UNKNOWN_MEMBER_ID",
-    "INVALID_SESSION_TIMEOUT", "REBALANCE_IN_PROGRESS",
-    "INVALID_COMMIT_OFFSET_SIZE", "TOPIC_AUTHORIZATION_FAILED",
-    "GROUP_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED",
-    "INVALID_TIMESTAMP", "UNSUPPORTED_SASL_MECHANISM", "ILLEGAL_SASL_STATE",
-    "UNSUPPORTED_VERSION", "TOPIC_ALREADY_EXISTS", "INVALID_PARTITIONS",
-    "INVALID_REPLICATION_FACTOR", "INVALID_REPLICA_ASSIGNMENT",
-    "INVALID_CONFIG", "NOT_CONTROLLER", "INVALID_REQUEST",
-    "UNSUPPORTED_FOR_MESSAGE_FORMAT", "POLICY_VIOLATION",
-    "OUT_OF_ORDER_SEQUENCE_NUMBER", "DUPLICATE_SEQUENCE_NUMBER",
-    "INVALID_PRODUCER_EPOCH", "INVALID_TXN_STATE",
-    "INVALID_PRODUCER_ID_MAPPING", "INVALID_TRANSACTION_TIMEOUT",
-    "CONCURRENT_TRANSACTIONS", "TRANSACTION_COORDINATOR_FENCED",
-    "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "SECURITY_DISABLED",
-    "OPERATION_NOT_ATTEMPTED", "KAFKA_STORAGE_ERROR", "LOG_DIR_NOT_FOUND",
-    "SASL_AUTHENTICATION_FAILED", "UNKNOWN_PRODUCER_ID",
-    "REASSIGNMENT_IN_PROGRESS", "DELEGATION_TOKEN_AUTH_DISABLED",
-    "DELEGATION_TOKEN_NOT_FOUND", "DELEGATION_TOKEN_OWNER_MISMATCH",
+    "UNKNOWN_SERVER_ERROR",
+    "NONE",
+    "OFFSET_OUT_OF_RANGE",
+    "CORRUPT_MESSAGE",
+    "UNKNOWN_TOPIC_OR_PARTITION",
+    "INVALID_FETCH_SIZE",
+    "LEADER_NOT_AVAILABLE",
+    "NOT_LEADER_OR_FOLLOWER",
+    "REQUEST_TIMED_OUT",
+    "BROKER_NOT_AVAILABLE",
+    "REPLICA_NOT_AVAILABLE",
+    "MESSAGE_TOO_LARGE",
+    "STALE_CONTROLLER_EPOCH",
+    "OFFSET_METADATA_TOO_LARGE",
+    "NETWORK_EXCEPTION",
+    "COORDINATOR_LOAD_IN_PROGRESS",
+    "COORDINATOR_NOT_AVAILABLE",
+    "NOT_COORDINATOR",
+    "INVALID_TOPIC_EXCEPTION",
+    "RECORD_LIST_TOO_LARGE",
+    "NOT_ENOUGH_REPLICAS",
+    "NOT_ENOUGH_REPLICAS_AFTER_APPEND",
+    "INVALID_REQUIRED_ACKS",
+    "ILLEGAL_GENERATION",
+    "INCONSISTENT_GROUP_PROTOCOL",
+    "INVALID_GROUP_ID",
+    "UNKNOWN_MEMBER_ID",
+    "INVALID_SESSION_TIMEOUT",
+    "REBALANCE_IN_PROGRESS",
+    "INVALID_COMMIT_OFFSET_SIZE",
+    "TOPIC_AUTHORIZATION_FAILED",
+    "GROUP_AUTHORIZATION_FAILED",
+    "CLUSTER_AUTHORIZATION_FAILED",
+    "INVALID_TIMESTAMP",
+    "UNSUPPORTED_SASL_MECHANISM",
+    "ILLEGAL_SASL_STATE",
+    "UNSUPPORTED_VERSION",
+    "TOPIC_ALREADY_EXISTS",
+    "INVALID_PARTITIONS",
+    "INVALID_REPLICATION_FACTOR",
+    "INVALID_REPLICA_ASSIGNMENT",
+    "INVALID_CONFIG",
+    "NOT_CONTROLLER",
+    "INVALID_REQUEST",
+    "UNSUPPORTED_FOR_MESSAGE_FORMAT",
+    "POLICY_VIOLATION",
+    "OUT_OF_ORDER_SEQUENCE_NUMBER",
+    "DUPLICATE_SEQUENCE_NUMBER",
+    "INVALID_PRODUCER_EPOCH",
+    "INVALID_TXN_STATE",
+    "INVALID_PRODUCER_ID_MAPPING",
+    "INVALID_TRANSACTION_TIMEOUT",
+    "CONCURRENT_TRANSACTIONS",
+    "TRANSACTION_COORDINATOR_FENCED",
+    "TRANSACTIONAL_ID_AUTHORIZATION_FAILED",
+    "SECURITY_DISABLED",
+    "OPERATION_NOT_ATTEMPTED",
+    "KAFKA_STORAGE_ERROR",
+    "LOG_DIR_NOT_FOUND",
+    "SASL_AUTHENTICATION_FAILED",
+    "UNKNOWN_PRODUCER_ID",
+    "REASSIGNMENT_IN_PROGRESS",
+    "DELEGATION_TOKEN_AUTH_DISABLED",
+    "DELEGATION_TOKEN_NOT_FOUND",
+    "DELEGATION_TOKEN_OWNER_MISMATCH",
     "DELEGATION_TOKEN_REQUEST_NOT_ALLOWED",
-    "DELEGATION_TOKEN_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_EXPIRED",
-    "INVALID_PRINCIPAL_TYPE", "NON_EMPTY_GROUP", "GROUP_ID_NOT_FOUND",
-    "FETCH_SESSION_ID_NOT_FOUND", "INVALID_FETCH_SESSION_EPOCH",
-    "LISTENER_NOT_FOUND", "TOPIC_DELETION_DISABLED", "FENCED_LEADER_EPOCH",
-    "UNKNOWN_LEADER_EPOCH", "UNSUPPORTED_COMPRESSION_TYPE",
-    "STALE_BROKER_EPOCH", "OFFSET_NOT_AVAILABLE", "MEMBER_ID_REQUIRED",
-    "PREFERRED_LEADER_NOT_AVAILABLE", "GROUP_MAX_SIZE_REACHED",
-    "FENCED_INSTANCE_ID", "ELIGIBLE_LEADERS_NOT_AVAILABLE",
-    "ELECTION_NOT_NEEDED", "NO_REASSIGNMENT_IN_PROGRESS",
-    "GROUP_SUBSCRIBED_TO_TOPIC", "INVALID_RECORD", "UNSTABLE_OFFSET_COMMIT",
-    "THROTTLING_QUOTA_EXCEEDED", "PRODUCER_FENCED", "RESOURCE_NOT_FOUND",
-    "DUPLICATE_RESOURCE", "UNACCEPTABLE_CREDENTIAL", "INCONSISTENT_VOTER_SET",
-    "INVALID_UPDATE_VERSION", "FEATURE_UPDATE_FAILED",
-    "PRINCIPAL_DESERIALIZATION_FAILURE", "SNAPSHOT_NOT_FOUND",
-    "POSITION_OUT_OF_RANGE", "UNKNOWN_TOPIC_ID",
-    "DUPLICATE_BROKER_REGISTRATION", "BROKER_ID_NOT_REGISTERED",
-    "INCONSISTENT_TOPIC_ID", "INCONSISTENT_CLUSTER_ID",
-    "TRANSACTIONAL_ID_NOT_FOUND", "FETCH_SESSION_TOPIC_ID_ERROR",
-    "INELIGIBLE_REPLICA", "NEW_LEADER_ELECTED",
-    "OFFSET_MOVED_TO_TIERED_STORAGE", "FENCED_MEMBER_EPOCH",
-    "UNRELEASED_INSTANCE_ID", "UNSUPPORTED_ASSIGNOR", "STALE_MEMBER_EPOCH",
-    "MISMATCHED_ENDPOINT_TYPE", "UNSUPPORTED_ENDPOINT_TYPE",
-    "UNKNOWN_CONTROLLER_ID", "UNKNOWN_SUBSCRIPTION_ID", "TELEMETRY_TOO_LARGE",
-    "INVALID_REGISTRATION", "TRANSACTION_ABORTABLE", "INVALID_RECORD_STATE",
-    "SHARE_SESSION_NOT_FOUND", "INVALID_SHARE_SESSION_EPOCH",
-    "FENCED_STATE_EPOCH", "INVALID_VOTER_KEY", "DUPLICATE_VOTER",
-    "VOTER_NOT_FOUND", "INVALID_REGULAR_EXPRESSION", "REBOOTSTRAP_REQUIRED",
-    "STREAMS_INVALID_TOPOLOGY", "STREAMS_INVALID_TOPOLOGY_EPOCH",
-    "STREAMS_TOPOLOGY_FENCED", "SHARE_SESSION_LIMIT_REACHED",
-    "GROUP_DELETION_FAILED", "STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED",
+    "DELEGATION_TOKEN_AUTHORIZATION_FAILED",
+    "DELEGATION_TOKEN_EXPIRED",
+    "INVALID_PRINCIPAL_TYPE",
+    "NON_EMPTY_GROUP",
+    "GROUP_ID_NOT_FOUND",
+    "FETCH_SESSION_ID_NOT_FOUND",
+    "INVALID_FETCH_SESSION_EPOCH",
+    "LISTENER_NOT_FOUND",
+    "TOPIC_DELETION_DISABLED",
+    "FENCED_LEADER_EPOCH",
+    "UNKNOWN_LEADER_EPOCH",
+    "UNSUPPORTED_COMPRESSION_TYPE",
+    "STALE_BROKER_EPOCH",
+    "OFFSET_NOT_AVAILABLE",
+    "MEMBER_ID_REQUIRED",
+    "PREFERRED_LEADER_NOT_AVAILABLE",
+    "GROUP_MAX_SIZE_REACHED",
+    "FENCED_INSTANCE_ID",
+    "ELIGIBLE_LEADERS_NOT_AVAILABLE",
+    "ELECTION_NOT_NEEDED",
+    "NO_REASSIGNMENT_IN_PROGRESS",
+    "GROUP_SUBSCRIBED_TO_TOPIC",
+    "INVALID_RECORD",
+    "UNSTABLE_OFFSET_COMMIT",
+    "THROTTLING_QUOTA_EXCEEDED",
+    "PRODUCER_FENCED",
+    "RESOURCE_NOT_FOUND",
+    "DUPLICATE_RESOURCE",
+    "UNACCEPTABLE_CREDENTIAL",
+    "INCONSISTENT_VOTER_SET",
+    "INVALID_UPDATE_VERSION",
+    "FEATURE_UPDATE_FAILED",
+    "PRINCIPAL_DESERIALIZATION_FAILURE",
+    "SNAPSHOT_NOT_FOUND",
+    "POSITION_OUT_OF_RANGE",
+    "UNKNOWN_TOPIC_ID",
+    "DUPLICATE_BROKER_REGISTRATION",
+    "BROKER_ID_NOT_REGISTERED",
+    "INCONSISTENT_TOPIC_ID",
+    "INCONSISTENT_CLUSTER_ID",
+    "TRANSACTIONAL_ID_NOT_FOUND",
+    "FETCH_SESSION_TOPIC_ID_ERROR",
+    "INELIGIBLE_REPLICA",
+    "NEW_LEADER_ELECTED",
+    "OFFSET_MOVED_TO_TIERED_STORAGE",
+    "FENCED_MEMBER_EPOCH",
+    "UNRELEASED_INSTANCE_ID",
+    "UNSUPPORTED_ASSIGNOR",
+    "STALE_MEMBER_EPOCH",
+    "MISMATCHED_ENDPOINT_TYPE",
+    "UNSUPPORTED_ENDPOINT_TYPE",
+    "UNKNOWN_CONTROLLER_ID",
+    "UNKNOWN_SUBSCRIPTION_ID",
+    "TELEMETRY_TOO_LARGE",
+    "INVALID_REGISTRATION",
+    "TRANSACTION_ABORTABLE",
+    "INVALID_RECORD_STATE",
+    "SHARE_SESSION_NOT_FOUND",
+    "INVALID_SHARE_SESSION_EPOCH",
+    "FENCED_STATE_EPOCH",
+    "INVALID_VOTER_KEY",
+    "DUPLICATE_VOTER",
+    "VOTER_NOT_FOUND",
+    "INVALID_REGULAR_EXPRESSION",
+    "REBOOTSTRAP_REQUIRED",
+    "STREAMS_INVALID_TOPOLOGY",
+    "STREAMS_INVALID_TOPOLOGY_EPOCH",
+    "STREAMS_TOPOLOGY_FENCED",
+    "SHARE_SESSION_LIMIT_REACHED",
+    "GROUP_DELETION_FAILED",
+    "STREAMS_TOPOLOGY_DESCRIPTION_UPDATE_FAILED",
     "CONTROLLER_ID_NOT_REGISTERED",
 };
 
@@ -251,8 +330,9 @@ int8_t Reader::Int8(const char* field) {
 int16_t Reader::Int16(const char* field) {
   if (!Need(2, field)) return 0;
   absl::string_view b = Take(2);
-  return static_cast<int16_t>((static_cast<uint16_t>(static_cast<uint8_t>(b[0])) << 8) |
-                              static_cast<uint8_t>(b[1]));
+  return static_cast<int16_t>(
+      (static_cast<uint16_t>(static_cast<uint8_t>(b[0])) << 8) |
+      static_cast<uint8_t>(b[1]));
 }
 
 uint16_t Reader::Uint16(const char* field) {
@@ -278,8 +358,8 @@ int64_t Reader::Int64(const char* field) {
 bool Reader::Bool(const char* field) {
   int8_t v = Int8(field);
   if (ok() && v != 0 && v != 1) {
-    Fail(absl::DataLossError(absl::StrCat("malformed response: ", field,
-                                          " is ", v, ", not a boolean")));
+    Fail(absl::DataLossError(absl::StrCat("malformed response: ", field, " is ",
+                                          v, ", not a boolean")));
   }
   return v == 1;
 }
@@ -293,9 +373,9 @@ uint32_t Reader::UnsignedVarint(const char* field) {
     value |= static_cast<uint32_t>(b & 0x7f) << (7 * i);
     if ((b & 0x80) == 0) return value;
   }
-  Fail(absl::DataLossError(absl::StrCat("malformed response: ", field,
-                                        ": varint longer than 32 bits at offset ",
-                                        pos_)));
+  Fail(absl::DataLossError(
+      absl::StrCat("malformed response: ", field,
+                   ": varint longer than 32 bits at offset ", pos_)));
   return 0;
 }
 
@@ -309,8 +389,8 @@ std::optional<std::string> Reader::NullableString(const char* field) {
   if (!ok()) return std::string();
   if (n == -1) return std::nullopt;
   if (n < -1) {
-    Fail(absl::DataLossError(absl::StrCat("malformed response: ", field,
-                                          " has length ", n)));
+    Fail(absl::DataLossError(
+        absl::StrCat("malformed response: ", field, " has length ", n)));
     return std::string();
   }
   if (!Need(static_cast<size_t>(n), field)) return std::string();
@@ -331,8 +411,8 @@ std::optional<std::string> Reader::CompactNullableString(const char* field) {
   if (!ok()) return std::string();
   if (n == 0) return std::nullopt;
   if (n - 1 > static_cast<uint32_t>(kMaxStringLength)) {
-    Fail(absl::DataLossError(absl::StrCat("malformed response: ", field,
-                                          " has length ", n - 1)));
+    Fail(absl::DataLossError(
+        absl::StrCat("malformed response: ", field, " has length ", n - 1)));
     return std::string();
   }
   if (!Need(n - 1, field)) return std::string();
@@ -353,8 +433,8 @@ std::string Reader::Bytes(const char* field) {
   if (!ok()) return std::string();
   if (n < 0) {  // null bytes: treated as empty (no caller needs the difference)
     if (n != -1) {
-      Fail(absl::DataLossError(absl::StrCat("malformed response: ", field,
-                                            " has length ", n)));
+      Fail(absl::DataLossError(
+          absl::StrCat("malformed response: ", field, " has length ", n)));
     }
     return std::string();
   }
@@ -375,16 +455,16 @@ int32_t Reader::ArrayLength(const char* field, int min_element_size,
   if (!ok()) return 0;
   if (n == -1 && nullable) return -1;
   if (n < 0) {
-    Fail(absl::DataLossError(absl::StrCat(
-        "malformed response: ", field, " has length ", n,
-        n == -1 ? " (null) but may not be null" : "")));
+    Fail(absl::DataLossError(
+        absl::StrCat("malformed response: ", field, " has length ", n,
+                     n == -1 ? " (null) but may not be null" : "")));
     return 0;
   }
   if (static_cast<uint64_t>(n) * static_cast<uint64_t>(min_element_size) >
       remaining()) {
-    Fail(absl::DataLossError(absl::StrCat(
-        "truncated response: ", field, " claims ", n, " elements but only ",
-        remaining(), " bytes are left")));
+    Fail(absl::DataLossError(absl::StrCat("truncated response: ", field,
+                                          " claims ", n, " elements but only ",
+                                          remaining(), " bytes are left")));
     return 0;
   }
   return n;
@@ -396,15 +476,15 @@ int32_t Reader::CompactArrayLength(const char* field, int min_element_size,
   if (!ok()) return 0;
   if (n == 0) {
     if (nullable) return -1;
-    Fail(absl::DataLossError(absl::StrCat(
-        "malformed response: ", field, " is null but may not be")));
+    Fail(absl::DataLossError(absl::StrCat("malformed response: ", field,
+                                          " is null but may not be")));
     return 0;
   }
   const uint64_t count = n - 1;
   if (count * static_cast<uint64_t>(min_element_size) > remaining()) {
-    Fail(absl::DataLossError(absl::StrCat(
-        "truncated response: ", field, " claims ", count,
-        " elements but only ", remaining(), " bytes are left")));
+    Fail(absl::DataLossError(
+        absl::StrCat("truncated response: ", field, " claims ", count,
+                     " elements but only ", remaining(), " bytes are left")));
     return 0;
   }
   return static_cast<int32_t>(count);
@@ -451,9 +531,9 @@ absl::StatusOr<absl::string_view> StripResponseHeader(
   }
   KA_RETURN_IF_ERROR(r.status());
   if (correlation_id != expected_correlation_id) {
-    return absl::DataLossError(absl::StrCat(
-        "response correlation id ", correlation_id, " does not match request ",
-        expected_correlation_id));
+    return absl::DataLossError(
+        absl::StrCat("response correlation id ", correlation_id,
+                     " does not match request ", expected_correlation_id));
   }
   return payload.substr(r.position());
 }
@@ -498,9 +578,8 @@ absl::StatusOr<ApiVersionsResponse> DecodeApiVersionsResponse(
   out.error_code = r.Int16("ApiVersions.ErrorCode");
   if (r.ok() && out.error_code == kUnsupportedVersion) version = 0;
   const bool flexible = version >= 3;
-  const int32_t n =
-      flexible ? r.CompactArrayLength("ApiVersions.ApiKeys", 7)
-               : r.ArrayLength("ApiVersions.ApiKeys", 6);
+  const int32_t n = flexible ? r.CompactArrayLength("ApiVersions.ApiKeys", 7)
+                             : r.ArrayLength("ApiVersions.ApiKeys", 6);
   for (int32_t i = 0; i < n && r.ok(); ++i) {
     const int16_t key = r.Int16("ApiVersions.ApiKeys.ApiKey");
     VersionRange range;
@@ -509,7 +588,8 @@ absl::StatusOr<ApiVersionsResponse> DecodeApiVersionsResponse(
     if (flexible) r.SkipTaggedFields("ApiVersions.ApiKeys tagged fields");
     out.api_keys[key] = range;
   }
-  if (version >= 1) out.throttle_time_ms = r.Int32("ApiVersions.ThrottleTimeMs");
+  if (version >= 1)
+    out.throttle_time_ms = r.Int32("ApiVersions.ThrottleTimeMs");
   if (flexible) {
     r.TaggedFields("ApiVersions tagged fields", [&](uint32_t tag, Reader& t) {
       switch (tag) {
@@ -577,11 +657,13 @@ std::vector<ReplicaState> ReadReplicaStates(Reader& r, int16_t version,
   for (int32_t i = 0; i < n && r.ok(); ++i) {
     ReplicaState s;
     s.replica_id = r.Int32("ReplicaState.ReplicaId");
-    if (version >= 2) s.replica_directory_id = r.Uuid("ReplicaState.ReplicaDirectoryId");
+    if (version >= 2)
+      s.replica_directory_id = r.Uuid("ReplicaState.ReplicaDirectoryId");
     s.log_end_offset = r.Int64("ReplicaState.LogEndOffset");
     if (version >= 1) {
       s.last_fetch_timestamp = r.Int64("ReplicaState.LastFetchTimestamp");
-      s.last_caught_up_timestamp = r.Int64("ReplicaState.LastCaughtUpTimestamp");
+      s.last_caught_up_timestamp =
+          r.Int64("ReplicaState.LastCaughtUpTimestamp");
     }
     r.SkipTaggedFields("ReplicaState tagged fields");
     out.push_back(std::move(s));
@@ -613,7 +695,8 @@ absl::StatusOr<DescribeQuorumResponse> DecodeDescribeQuorumResponse(
       part.partition_index = r.Int32("PartitionData.PartitionIndex");
       part.error_code = r.Int16("PartitionData.ErrorCode");
       if (version >= 2) {
-        part.error_message = r.CompactNullableString("PartitionData.ErrorMessage");
+        part.error_message =
+            r.CompactNullableString("PartitionData.ErrorMessage");
       }
       part.leader_id = r.Int32("PartitionData.LeaderId");
       part.leader_epoch = r.Int32("PartitionData.LeaderEpoch");
@@ -729,7 +812,8 @@ DecodeListPartitionReassignmentsResponse(int16_t version,
   out.error_message =
       r.CompactNullableString("ListPartitionReassignments.ErrorMessage");
   // Name >= 1 + Partitions >= 1 + tagged >= 1.
-  const int32_t topics = r.CompactArrayLength("ListPartitionReassignments.Topics", 3);
+  const int32_t topics =
+      r.CompactArrayLength("ListPartitionReassignments.Topics", 3);
   for (int32_t t = 0; t < topics && r.ok(); ++t) {
     const std::string name = r.CompactString("OngoingTopicReassignment.Name");
     // Index 4 + 3 arrays (>= 1 each) + tagged >= 1.
@@ -798,7 +882,8 @@ absl::StatusOr<SaslAuthenticateResponse> DecodeSaslAuthenticateResponse(
   SaslAuthenticateResponse out;
   out.error_code = r.Int16("SaslAuthenticate.ErrorCode");
   if (version >= 2) {
-    out.error_message = r.CompactNullableString("SaslAuthenticate.ErrorMessage");
+    out.error_message =
+        r.CompactNullableString("SaslAuthenticate.ErrorMessage");
     out.auth_bytes = r.CompactBytes("SaslAuthenticate.AuthBytes");
   } else {
     out.error_message = r.NullableString("SaslAuthenticate.ErrorMessage");

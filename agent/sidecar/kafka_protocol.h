@@ -66,7 +66,8 @@ enum ErrorCode : int16_t {
   kUnsupportedEndpointType = 115,
 };
 
-// "NOT_LEADER_OR_FOLLOWER", ... (Kafka's Errors enum) or "UNKNOWN_ERROR_CODE(N)".
+// "NOT_LEADER_OR_FOLLOWER", ... (Kafka's Errors enum) or
+// "UNKNOWN_ERROR_CODE(N)".
 std::string ErrorName(int16_t code);
 
 // --- Primitive encoding ------------------------------------------------------
@@ -119,7 +120,7 @@ class Reader {
   uint16_t Uint16(const char* field);
   bool Bool(const char* field);
   uint32_t UnsignedVarint(const char* field);
-  std::string Uuid(const char* field);  // 16 raw bytes
+  std::string Uuid(const char* field);    // 16 raw bytes
   std::string String(const char* field);  // non-null
   std::optional<std::string> NullableString(const char* field);
   std::string CompactString(const char* field);  // non-null

@@ -26,7 +26,8 @@ const EVP_MD* Md(ScramHash hash) {
   return hash == ScramHash::kSha256 ? EVP_sha256() : EVP_sha512();
 }
 
-std::string Hmac(ScramHash hash, absl::string_view key, absl::string_view data) {
+std::string Hmac(ScramHash hash, absl::string_view key,
+                 absl::string_view data) {
   unsigned char out[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
   HMAC(Md(hash), key.data(), static_cast<int>(key.size()),
@@ -83,8 +84,8 @@ std::string NewScramNonce() {
       absl::string_view(reinterpret_cast<char*>(buf), sizeof(buf)));
 }
 
-ScramClient::ScramClient(ScramHash hash, std::string user,
-                         std::string password, std::string nonce)
+ScramClient::ScramClient(ScramHash hash, std::string user, std::string password,
+                         std::string nonce)
     : hash_(hash),
       user_(std::move(user)),
       password_(std::move(password)),
@@ -164,8 +165,9 @@ absl::StatusOr<std::string> ScramClient::ClientFinal(
 absl::Status ScramClient::VerifyServerFinal(
     absl::string_view server_final) const {
   if (server_final.substr(0, 2) == "e=") {
-    return absl::UnauthenticatedError(absl::StrCat(
-        "SCRAM authentication refused by the server: ", server_final.substr(2)));
+    return absl::UnauthenticatedError(
+        absl::StrCat("SCRAM authentication refused by the server: ",
+                     server_final.substr(2)));
   }
   if (server_final.substr(0, 2) != "v=") {
     return absl::InvalidArgumentError("malformed SCRAM server-final message");

@@ -40,8 +40,9 @@ absl::Status KafkaErrorStatus(int16_t code,
     case kMismatchedEndpointType:
     case kUnsupportedEndpointType:
       return absl::FailedPreconditionError(absl::StrCat(
-          msg, ": a broker listener was addressed as a controller listener, "
-               "or the other way round"));
+          msg,
+          ": a broker listener was addressed as a controller listener, "
+          "or the other way round"));
     default:
       return absl::UnknownError(msg);
   }
@@ -73,9 +74,9 @@ class RealKafkaWire : public KafkaWire {
                      EncodeApiVersionsRequest(v, "kafka-agent",
                                               options_.software_version),
                      deadline));
-          KA_ASSIGN_OR_RETURN(ApiVersionsResponse r,
-                              Decoded(c, kApiVersions, v,
-                                      DecodeApiVersionsResponse(v, body)));
+          KA_ASSIGN_OR_RETURN(
+              ApiVersionsResponse r,
+              Decoded(c, kApiVersions, v, DecodeApiVersionsResponse(v, body)));
           if (r.error_code != kNone) {
             return KafkaErrorStatus(r.error_code, std::nullopt,
                                     What(c, kApiVersions, v));
@@ -96,10 +97,9 @@ class RealKafkaWire : public KafkaWire {
     return OnAnyNodeFollowingLeader<QuorumInfo>(
         deadline, [&](KafkaConnection& c) -> absl::StatusOr<QuorumInfo> {
           KA_ASSIGN_OR_RETURN(int16_t v, Version(c, kDescribeQuorum));
-          KA_ASSIGN_OR_RETURN(
-              std::string body,
-              c.Call(kDescribeQuorum, v, EncodeDescribeQuorumRequest(v),
-                     deadline));
+          KA_ASSIGN_OR_RETURN(std::string body,
+                              c.Call(kDescribeQuorum, v,
+                                     EncodeDescribeQuorumRequest(v), deadline));
           KA_ASSIGN_OR_RETURN(DescribeQuorumResponse r,
                               Decoded(c, kDescribeQuorum, v,
                                       DecodeDescribeQuorumResponse(v, body)));
@@ -162,16 +162,16 @@ class RealKafkaWire : public KafkaWire {
     std::lock_guard<std::mutex> lock(mu_);
     return OnAnyNodeFollowingLeader<ReassignmentsInfo>(
         deadline, [&](KafkaConnection& c) -> absl::StatusOr<ReassignmentsInfo> {
-          KA_ASSIGN_OR_RETURN(int16_t v, Version(c, kListPartitionReassignments));
+          KA_ASSIGN_OR_RETURN(int16_t v,
+                              Version(c, kListPartitionReassignments));
           // The server-side timeout: what is left of ours.
           const int64_t left_ms = std::clamp<int64_t>(
               absl::ToInt64Milliseconds(deadline - absl::Now()), 1, 600000);
-          KA_ASSIGN_OR_RETURN(
-              std::string body,
-              c.Call(kListPartitionReassignments, v,
-                     EncodeListPartitionReassignmentsRequest(
-                         v, static_cast<int32_t>(left_ms)),
-                     deadline));
+          KA_ASSIGN_OR_RETURN(std::string body,
+                              c.Call(kListPartitionReassignments, v,
+                                     EncodeListPartitionReassignmentsRequest(
+                                         v, static_cast<int32_t>(left_ms)),
+                                     deadline));
           KA_ASSIGN_OR_RETURN(
               ListPartitionReassignmentsResponse r,
               Decoded(c, kListPartitionReassignments, v,
@@ -204,9 +204,9 @@ class RealKafkaWire : public KafkaWire {
   static absl::StatusOr<T> Decoded(const KafkaConnection& c, int16_t api_key,
                                    int16_t version, absl::StatusOr<T> r) {
     if (r.ok()) return r;
-    return absl::Status(r.status().code(),
-                        absl::StrCat(What(c, api_key, version), ": ",
-                                     r.status().message()));
+    return absl::Status(
+        r.status().code(),
+        absl::StrCat(What(c, api_key, version), ": ", r.status().message()));
   }
 
   static absl::StatusOr<int16_t> Version(const KafkaConnection& c,
@@ -216,13 +216,13 @@ class RealKafkaWire : public KafkaWire {
     if (!v) {
       const VersionRange ours = ClientVersions(api_key);
       auto it = c.api_versions().api_keys.find(api_key);
-      return absl::UnimplementedError(absl::StrCat(
-          c.address(), " does not support ", ApiKeyName(api_key), " v",
-          ours.min, "-", ours.max,
-          it == c.api_versions().api_keys.end()
-              ? " (not offered at all)"
-              : absl::StrCat(" (offers v", it->second.min, "-",
-                             it->second.max, ")")));
+      return absl::UnimplementedError(
+          absl::StrCat(c.address(), " does not support ", ApiKeyName(api_key),
+                       " v", ours.min, "-", ours.max,
+                       it == c.api_versions().api_keys.end()
+                           ? " (not offered at all)"
+                           : absl::StrCat(" (offers v", it->second.min, "-",
+                                          it->second.max, ")")));
     }
     return *v;
   }
@@ -233,8 +233,9 @@ class RealKafkaWire : public KafkaWire {
       KafkaConnection& c, absl::Time deadline) {
     KA_ASSIGN_OR_RETURN(int16_t v, Version(c, kDescribeCluster));
     if (options_.controllers && v < 1) {
-      return absl::UnimplementedError(absl::StrCat(
-          c.address(), " does not support DescribeCluster v1 (KIP-919), "
+      return absl::UnimplementedError(
+          absl::StrCat(c.address(),
+                       " does not support DescribeCluster v1 (KIP-919), "
                        "needed on a controller listener"));
     }
     const EndpointType type = options_.controllers ? kControllers : kBrokers;
@@ -304,9 +305,8 @@ class RealKafkaWire : public KafkaWire {
       const absl::Time now = absl::Now();
       if (now >= deadline && i > 0) break;
       // Leave time for the servers after this one.
-      const absl::Duration share =
-          std::max((deadline - now) / static_cast<int64_t>(n - i),
-                   kMinConnectBudget);
+      const absl::Duration share = std::max(
+          (deadline - now) / static_cast<int64_t>(n - i), kMinConnectBudget);
       const absl::Time connect_deadline = std::min(deadline, now + share);
       absl::StatusOr<KafkaConnection*> conn =
           ConnectionTo(address, connect_deadline);
@@ -330,10 +330,10 @@ class RealKafkaWire : public KafkaWire {
       return absl::DeadlineExceededError("deadline passed before any request");
     }
     const bool timed_out = absl::Now() >= deadline;
-    std::string msg = absl::StrCat(
-        "no ", options_.controllers ? "controller" : "broker", " of [",
-        absl::StrJoin(options_.bootstrap, ","), "] answered: ",
-        absl::StrJoin(errors, "; "));
+    std::string msg =
+        absl::StrCat("no ", options_.controllers ? "controller" : "broker",
+                     " of [", absl::StrJoin(options_.bootstrap, ","),
+                     "] answered: ", absl::StrJoin(errors, "; "));
     return timed_out ? absl::DeadlineExceededError(msg)
                      : absl::UnavailableError(msg);
   }
@@ -353,8 +353,8 @@ class RealKafkaWire : public KafkaWire {
     if (!options_.controllers) return OnAnyNode<T>(deadline, fn);
     std::string leader_address;
     int32_t leader_id = -1;
-    absl::StatusOr<T> first = OnAnyNode<T>(
-        deadline, [&](KafkaConnection& c) -> absl::StatusOr<T> {
+    absl::StatusOr<T> first =
+        OnAnyNode<T>(deadline, [&](KafkaConnection& c) -> absl::StatusOr<T> {
           absl::StatusOr<T> r = fn(c);
           if (r.ok() || !IsNotLeader(r.status())) return r;
           absl::StatusOr<DescribeClusterResponse> cluster =
@@ -363,21 +363,22 @@ class RealKafkaWire : public KafkaWire {
           leader_id = cluster->controller_id;
           for (const ClusterBroker& b : cluster->brokers) {
             if (b.broker_id == leader_id) {
-              leader_address = absl::StrCat(
-                  b.host.find(':') != std::string::npos
-                      ? absl::StrCat("[", b.host, "]")
-                      : b.host,
-                  ":", b.port);
+              leader_address =
+                  absl::StrCat(b.host.find(':') != std::string::npos
+                                   ? absl::StrCat("[", b.host, "]")
+                                   : b.host,
+                               ":", b.port);
             }
           }
           return r.status();
         });
     if (first.ok() || leader_address.empty()) {
       if (!first.ok() && IsNotLeader(first.status())) {
-        return absl::UnavailableError(absl::StrCat(
-            first.status().message(), "; the controllers know no active "
-                                      "controller (leader ",
-            leader_id, ")"));
+        return absl::UnavailableError(
+            absl::StrCat(first.status().message(),
+                         "; the controllers know no active "
+                         "controller (leader ",
+                         leader_id, ")"));
       }
       return first;
     }
@@ -387,8 +388,8 @@ class RealKafkaWire : public KafkaWire {
       return absl::Status(
           conn.status().code(),
           absl::StrCat("the active controller ", leader_id, " at ",
-                       leader_address, " is unreachable: ",
-                       conn.status().message()));
+                       leader_address,
+                       " is unreachable: ", conn.status().message()));
     }
     absl::StatusOr<T> r = fn(**conn);
     DropBroken();

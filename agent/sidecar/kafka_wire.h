@@ -87,7 +87,8 @@ struct ClusterInfo {
 
 struct ReassignmentsInfo {
   std::string answered_by;
-  std::vector<PartitionReassignment> reassignments;  // sorted by topic, partition
+  std::vector<PartitionReassignment>
+      reassignments;  // sorted by topic, partition
 };
 
 class KafkaWire {

@@ -2,13 +2,17 @@
 // each file is the selector byte of wire_decode_fuzzer.cc followed by a golden
 // response body from tests/unit/sidecar/kafka_golden.h. Not built by CMake;
 // run from the repository root after changing the golden bytes:
-//   g++ -std=c++17 -I. tests/fuzz/make_seeds.cc -o /tmp/make_seeds && /tmp/make_seeds
+//   g++ -std=c++17 -I. tests/fuzz/make_seeds.cc -o /tmp/make_seeds &&
+//   /tmp/make_seeds
 #include <fstream>
 #include <string>
+
 #include "tests/unit/sidecar/kafka_golden.h"
 using namespace kafka_agent::wire::golden;
 void W(int sel, const char* name, const std::string& body) {
-  std::ofstream f(std::string("tests/fuzz/corpus/wire_decode/") + std::to_string(sel) + "-" + name, std::ios::binary);
+  std::ofstream f(std::string("tests/fuzz/corpus/wire_decode/") +
+                      std::to_string(sel) + "-" + name,
+                  std::ios::binary);
   f.put(static_cast<char>(sel));
   f << body;
 }
@@ -28,5 +32,7 @@ int main() {
   W(13, "sasl-authenticate-v0", SaslAuthenticateV0Failed());
   W(16, "header-flexible", H("00 00 00 01 00 ab"));
   W(17, "header-classic", H("00 00 00 01 ab"));
-  W(18, "scram-server-first", std::string("r=fuzznonceXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096") + '\0' + "v=AAAA");
+  W(18, "scram-server-first",
+    std::string("r=fuzznonceXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096") + '\0' +
+        "v=AAAA");
 }

@@ -20,8 +20,8 @@ namespace {
 
 // Selector byte values (also used by the seed corpus file names).
 enum Target : uint8_t {
-  kApiVersionsV0 = 0,  // .. v4 = 4
-  kDescribeQuorumV0 = 5,  // .. v2 = 7
+  kApiVersionsV0 = 0,      // .. v4 = 4
+  kDescribeQuorumV0 = 5,   // .. v2 = 7
   kDescribeClusterV0 = 8,  // .. v2 = 10
   kListReassignmentsV0 = 11,
   kSaslHandshakeV1 = 12,
@@ -34,14 +34,23 @@ enum Target : uint8_t {
 
 void Run(uint8_t selector, absl::string_view body) {
   switch (selector % kTargets) {
-    case 0: case 1: case 2: case 3: case 4:
-      (void)DecodeApiVersionsResponse(selector % kTargets - kApiVersionsV0, body);
+    case 0:
+    case 1:
+    case 2:
+    case 3:
+    case 4:
+      (void)DecodeApiVersionsResponse(selector % kTargets - kApiVersionsV0,
+                                      body);
       break;
-    case 5: case 6: case 7:
-      (void)DecodeDescribeQuorumResponse(selector % kTargets - kDescribeQuorumV0,
-                                         body);
+    case 5:
+    case 6:
+    case 7:
+      (void)DecodeDescribeQuorumResponse(
+          selector % kTargets - kDescribeQuorumV0, body);
       break;
-    case 8: case 9: case 10:
+    case 8:
+    case 9:
+    case 10:
       (void)DecodeDescribeClusterResponse(
           selector % kTargets - kDescribeClusterV0, body);
       break;
@@ -51,7 +60,9 @@ void Run(uint8_t selector, absl::string_view body) {
     case kSaslHandshakeV1:
       (void)DecodeSaslHandshakeResponse(1, body);
       break;
-    case 13: case 14: case 15:
+    case 13:
+    case 14:
+    case 15:
       (void)DecodeSaslAuthenticateResponse(
           selector % kTargets - kSaslAuthenticateV0, body);
       break;
@@ -65,7 +76,8 @@ void Run(uint8_t selector, absl::string_view body) {
       // server-first, then (after a NUL) server-final.
       const size_t nul = body.find('\0');
       ScramClient c(ScramHash::kSha256, "user", "pencil", "fuzznonce");
-      absl::StatusOr<std::string> final_msg = c.ClientFinal(body.substr(0, nul));
+      absl::StatusOr<std::string> final_msg =
+          c.ClientFinal(body.substr(0, nul));
       if (final_msg.ok() && nul != absl::string_view::npos) {
         (void)c.VerifyServerFinal(body.substr(nul + 1));
       }
@@ -81,7 +93,7 @@ void Run(uint8_t selector, absl::string_view body) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
   kafka_agent::wire::Run(
-      data[0], absl::string_view(reinterpret_cast<const char*>(data + 1),
-                                 size - 1));
+      data[0],
+      absl::string_view(reinterpret_cast<const char*>(data + 1), size - 1));
   return 0;
 }

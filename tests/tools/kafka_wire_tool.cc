@@ -35,12 +35,13 @@ using kafka_agent::wire::FeatureRange;
 using kafka_agent::wire::ReplicaState;
 
 [[noreturn]] void Usage(const std::string& why) {
-  std::fprintf(stderr,
-               "kafka-wire-tool: %s\nusage: kafka-wire-tool "
-               "api-versions|describe-quorum|describe-cluster|list-reassignments "
-               "--bootstrap H:P[,H:P...] [--controller] [--prop k=v]... "
-               "[--timeout SECONDS]\n",
-               why.c_str());
+  std::fprintf(
+      stderr,
+      "kafka-wire-tool: %s\nusage: kafka-wire-tool "
+      "api-versions|describe-quorum|describe-cluster|list-reassignments "
+      "--bootstrap H:P[,H:P...] [--controller] [--prop k=v]... "
+      "[--timeout SECONDS]\n",
+      why.c_str());
   std::exit(2);
 }
 
@@ -77,12 +78,15 @@ std::string Ints(const std::vector<int32_t>& v) {
 std::string Replicas(const std::vector<ReplicaState>& v) {
   std::vector<std::string> parts;
   for (const ReplicaState& r : v) {
-    // Directory ids as Kafka prints Uuids: URL-safe base64, no padding.
+    // Directory ids as Kafka prints Uuids: URL-safe base64, no padding;
+    // null when absent (before v2) or zero (unknown: a static quorum), as
+    // kafka-metadata-quorum leaves them out then.
+    const bool known =
+        r.replica_directory_id.find_first_not_of('\0') != std::string::npos;
     parts.push_back(absl::StrCat(
         "{\"id\":", r.replica_id, ",\"directory_id\":",
-        r.replica_directory_id.empty()
-            ? "null"
-            : Json(absl::WebSafeBase64Escape(r.replica_directory_id)),
+        !known ? "null"
+               : Json(absl::WebSafeBase64Escape(r.replica_directory_id)),
         ",\"log_end_offset\":", r.log_end_offset,
         ",\"last_fetch_timestamp\":", r.last_fetch_timestamp,
         ",\"last_caught_up_timestamp\":", r.last_caught_up_timestamp, "}"));
@@ -154,15 +158,15 @@ int main(int argc, char** argv) {
     if (!r.ok()) return Fail(r.status());
     std::vector<std::string> apis;
     for (const auto& [key, range] : r->api_keys) {
-      apis.push_back(absl::StrCat("{\"key\":", key, ",\"name\":",
-                                  Json(ApiKeyName(key)), ",\"min\":", range.min,
-                                  ",\"max\":", range.max, "}"));
+      apis.push_back(
+          absl::StrCat("{\"key\":", key, ",\"name\":", Json(ApiKeyName(key)),
+                       ",\"min\":", range.min, ",\"max\":", range.max, "}"));
     }
     out = absl::StrCat(
         "{\"answered_by\":", Json(r->answered_by),
         ",\"version\":", r->request_version, ",\"apis\":[",
-        absl::StrJoin(apis, ","), "],\"finalized_features_epoch\":",
-        r->finalized_features_epoch,
+        absl::StrJoin(apis, ","),
+        "],\"finalized_features_epoch\":", r->finalized_features_epoch,
         ",\"finalized_features\":", Features(r->finalized_features),
         ",\"supported_features\":", Features(r->supported_features), "}");
   } else if (cmd == "describe-quorum") {

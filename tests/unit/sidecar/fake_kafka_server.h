@@ -186,8 +186,8 @@ class FakeKafkaServer {
             header.EmptyTaggedFields();
           }
           Writer out;
-          out.Int32(static_cast<int32_t>(header.data().size() +
-                                         reply.bytes.size()));
+          out.Int32(
+              static_cast<int32_t>(header.data().size() + reply.bytes.size()));
           out.Raw(header.data());
           out.Raw(reply.bytes);
           send(fd, out.data().data(), out.data().size(), MSG_NOSIGNAL);

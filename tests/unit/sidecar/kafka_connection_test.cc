@@ -37,15 +37,17 @@ ConnectOptions Plain(const std::string& address) {
 }
 
 const std::map<int16_t, VersionRange> kBrokerApis = {
-    {kApiVersions, {0, 4}},    {kSaslHandshake, {0, 1}},
+    {kApiVersions, {0, 4}},      {kSaslHandshake, {0, 1}},
     {kSaslAuthenticate, {0, 2}}, {kDescribeQuorum, {0, 2}},
     {kDescribeCluster, {0, 2}},  {kListPartitionReassignments, {0, 0}}};
 
 FakeReply ApiVersionsReply(const FakeRequest& r) {
-  return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, kBrokerApis));
+  return FakeReply::Body(
+      FakeKafkaServer::ApiVersionsBody(r.version, kBrokerApis));
 }
 
-// --- Settings ------------------------------------------------------------------------
+// --- Settings
+// ------------------------------------------------------------------------
 
 TEST(SecurityConfigTest, DefaultsArePlaintextWithVerification) {
   absl::StatusOr<SecurityConfig> c =
@@ -110,8 +112,9 @@ TEST(SecurityConfigTest, UnsupportedSettingsAreClearErrors) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.message);
-    EXPECT_THAT(ParseSecurityConfig(c.props),
-                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
+    EXPECT_THAT(
+        ParseSecurityConfig(c.props),
+        StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)));
   }
 }
 
@@ -128,7 +131,8 @@ TEST(SecurityConfigTest, SecretsAreNeverEchoed) {
 TEST(SecurityConfigTest, ParseHostPort) {
   EXPECT_EQ(*ParseHostPort("kafka-0.kafka:9092"),
             std::make_pair(std::string("kafka-0.kafka"), 9092));
-  EXPECT_EQ(*ParseHostPort("[::1]:19092"), std::make_pair(std::string("::1"), 19092));
+  EXPECT_EQ(*ParseHostPort("[::1]:19092"),
+            std::make_pair(std::string("::1"), 19092));
   for (const char* bad : {"kafka", "kafka:", "kafka:0", "kafka:65536", ":9092",
                           "::1:9092", "[::1]9092", "h:9x"}) {
     EXPECT_THAT(ParseHostPort(bad),
@@ -151,21 +155,23 @@ TEST(SecurityConfigTest, UnreadableCaFileFailsEarly) {
                        HasSubstr("ssl.key.location=/nonexistent/key.pem")));
 }
 
-// --- Connecting -----------------------------------------------------------------------
+// --- Connecting
+// -----------------------------------------------------------------------
 
 TEST(KafkaConnectionTest, ConnectionRefusedNamesTheAddress) {
   const std::string address = absl::StrCat("127.0.0.1:", UnusedPort());
-  EXPECT_THAT(Connect(Plain(address), Deadline()),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       AllOf(HasSubstr(address), HasSubstr("Connection refused"))));
+  EXPECT_THAT(
+      Connect(Plain(address), Deadline()),
+      StatusIs(absl::StatusCode::kUnavailable,
+               AllOf(HasSubstr(address), HasSubstr("Connection refused"))));
 }
 
 TEST(KafkaConnectionTest, UnresolvableHost) {
   // Unavailable from the resolver, or DeadlineExceeded if this machine's DNS
   // does not answer within the deadline: either way named, and on time.
   const absl::Time start = absl::Now();
-  absl::StatusOr<std::unique_ptr<KafkaConnection>> c = Connect(
-      Plain("no-such-host.invalid:9092"), start + absl::Seconds(2));
+  absl::StatusOr<std::unique_ptr<KafkaConnection>> c =
+      Connect(Plain("no-such-host.invalid:9092"), start + absl::Seconds(2));
   EXPECT_THAT(c.status().message(), HasSubstr("'no-such-host.invalid'"));
   EXPECT_TRUE(c.status().code() == absl::StatusCode::kUnavailable ||
               c.status().code() == absl::StatusCode::kDeadlineExceeded)
@@ -174,7 +180,8 @@ TEST(KafkaConnectionTest, UnresolvableHost) {
 }
 
 TEST(KafkaConnectionTest, SilentNodeTimesOutAtTheDeadline) {
-  FakeKafkaServer server([](const FakeRequest&) { return FakeReply::Silence(); });
+  FakeKafkaServer server(
+      [](const FakeRequest&) { return FakeReply::Silence(); });
   const absl::Time start = absl::Now();
   EXPECT_THAT(Connect(Plain(server.address()), start + absl::Milliseconds(300)),
               StatusIs(absl::StatusCode::kDeadlineExceeded,
@@ -197,7 +204,8 @@ TEST(KafkaConnectionTest, NegotiatesApiVersionsDownOnUnsupportedVersion) {
   ASSERT_THAT(c, IsOk());
   EXPECT_THAT(server.versions(kApiVersions), ElementsAre(4, 2));
   EXPECT_EQ((*c)->api_versions_version(), 2);
-  EXPECT_EQ(NegotiateVersion((*c)->api_versions().api_keys, kDescribeQuorum), 2);
+  EXPECT_EQ(NegotiateVersion((*c)->api_versions().api_keys, kDescribeQuorum),
+            2);
   // ApiVersions v3+ carries the client's name; v0-2 have an empty body.
   EXPECT_THAT(server.requests()[0].body, HasSubstr("kafka-agent"));
   EXPECT_EQ(server.requests()[1].body, "");
@@ -229,13 +237,15 @@ TEST(KafkaConnectionTest, BrokenAnswers) {
       {"TLS alert on a plaintext connection", golden::H("15 03 03 00 02 02 28"),
        absl::StatusCode::kDataLoss, "is not plausible"},
       {"wrong correlation id", golden::H("00 00 00 04 00 00 03 e7"),
-       absl::StatusCode::kDataLoss, "correlation id 999 does not match request 1"},
+       absl::StatusCode::kDataLoss,
+       "correlation id 999 does not match request 1"},
       {"truncated body", golden::H("00 00 00 07 00 00 00 01 00 00 03"),
        absl::StatusCode::kDataLoss, "ApiVersions v4 from 127.0.0.1"},
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    FakeKafkaServer server([&](const FakeRequest&) { return FakeReply::Raw(c.raw); });
+    FakeKafkaServer server(
+        [&](const FakeRequest&) { return FakeReply::Raw(c.raw); });
     EXPECT_THAT(Connect(Plain(server.address()), Deadline()),
                 StatusIs(c.code, HasSubstr(c.message)));
   }
@@ -252,9 +262,9 @@ TEST(KafkaConnectionTest, CallsReuseTheConnection) {
       Connect(Plain(server.address()), Deadline());
   ASSERT_THAT(c, IsOk());
   for (int i = 0; i < 3; ++i) {
-    absl::StatusOr<std::string> body = (*c)->Call(
-        kDescribeCluster, 2, EncodeDescribeClusterRequest(2, kBrokers, true),
-        Deadline());
+    absl::StatusOr<std::string> body =
+        (*c)->Call(kDescribeCluster, 2,
+                   EncodeDescribeClusterRequest(2, kBrokers, true), Deadline());
     ASSERT_THAT(body, IsOk());
     EXPECT_EQ(*body, golden::DescribeClusterV2());
   }
@@ -265,7 +275,8 @@ TEST(KafkaConnectionTest, CallsReuseTheConnection) {
   EXPECT_FALSE((*c)->broken(absl::Now()));
 }
 
-// --- SASL -----------------------------------------------------------------------------
+// --- SASL
+// -----------------------------------------------------------------------------
 
 ConnectOptions SaslPlain(const std::string& address, const std::string& pw) {
   ConnectOptions o = Plain(address);
@@ -286,7 +297,8 @@ FakeReply PlainSaslServer(const FakeRequest& r) {
       // v2: compact bytes "\0agent\0right-pw" (15 bytes -> 10) + tags.
       if (r.version == 2 &&
           r.body == golden::H("10 00 'agent' 00 'right-pw' 00")) {
-        return FakeReply::Body(golden::H("00 00 00 01 00 00 00 00 00 00 00 00 00"));
+        return FakeReply::Body(
+            golden::H("00 00 00 01 00 00 00 00 00 00 00 00 00"));
       }
       return FakeReply::Body(golden::H(
           "00 3a 34 'Authentication failed: Invalid username or password' 01 "
@@ -303,7 +315,8 @@ TEST(KafkaConnectionTest, SaslPlainAuthenticates) {
   ASSERT_THAT(c, IsOk());
   std::vector<int16_t> order;
   for (const FakeRequest& r : server.requests()) order.push_back(r.api_key);
-  EXPECT_THAT(order, ElementsAre(kApiVersions, kSaslHandshake, kSaslAuthenticate));
+  EXPECT_THAT(order,
+              ElementsAre(kApiVersions, kSaslHandshake, kSaslAuthenticate));
   EXPECT_THAT(server.versions(kSaslHandshake), ElementsAre(1));
   EXPECT_THAT(server.versions(kSaslAuthenticate), ElementsAre(2));
 }
@@ -312,12 +325,13 @@ TEST(KafkaConnectionTest, SaslFailureSaysWhoAndWhyButNotThePassword) {
   FakeKafkaServer server(PlainSaslServer);
   absl::StatusOr<std::unique_ptr<KafkaConnection>> c =
       Connect(SaslPlain(server.address(), "wrong-pw-secret"), Deadline());
-  EXPECT_THAT(c, StatusIs(absl::StatusCode::kUnauthenticated,
-                          AllOf(HasSubstr("SASL PLAIN authentication as 'agent'"),
-                                HasSubstr(server.address()),
-                                HasSubstr("SASL_AUTHENTICATION_FAILED"),
-                                HasSubstr("Invalid username or password"),
-                                Not(HasSubstr("wrong-pw-secret")))));
+  EXPECT_THAT(c,
+              StatusIs(absl::StatusCode::kUnauthenticated,
+                       AllOf(HasSubstr("SASL PLAIN authentication as 'agent'"),
+                             HasSubstr(server.address()),
+                             HasSubstr("SASL_AUTHENTICATION_FAILED"),
+                             HasSubstr("Invalid username or password"),
+                             Not(HasSubstr("wrong-pw-secret")))));
 }
 
 TEST(KafkaConnectionTest, SaslMechanismNotEnabled) {

@@ -26,7 +26,8 @@ inline std::string H(const char* spec) {
       if (*p == '\'') ++p;
     } else if (std::isxdigit(static_cast<unsigned char>(*p)) &&
                std::isxdigit(static_cast<unsigned char>(p[1]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(p, 2), nullptr, 16)));
+      out.push_back(
+          static_cast<char>(std::stoi(std::string(p, 2), nullptr, 16)));
       p += 2;
     } else {
       ++p;
@@ -44,7 +45,8 @@ inline std::string ApiVersionsV3() {
       "00 37 00 00 00 02 00 "     //   ApiKey 55 (DescribeQuorum) v0-2, no tags
       "00 00 00 00 "              // ThrottleTimeMs 0
       "02 "                       // tagged fields: 2
-      "01 08 00 00 00 00 00 00 00 2a "  // tag 1 FinalizedFeaturesEpoch, 8 bytes: 42
+      "01 08 "                    // tag 1 FinalizedFeaturesEpoch, 8 bytes:
+      "00 00 00 00 00 00 00 2a "  //   42
       "02 14 "                    // tag 2 FinalizedFeatures, 20 bytes:
       "02 "                       //   compact array, 1 entry
       "0e 'kraft.version' "       //   Name (13 chars)
@@ -57,9 +59,9 @@ inline std::string ApiVersionsV3() {
 // layout (KIP-511), listing its own ApiVersions range.
 inline std::string ApiVersionsUnsupportedV0() {
   return H(
-      "00 23 "                    // ErrorCode 35 UNSUPPORTED_VERSION
-      "00 00 00 01 "              // ApiKeys: int32 count 1
-      "00 12 00 00 00 02");       //   ApiKey 18 v0-2
+      "00 23 "               // ErrorCode 35 UNSUPPORTED_VERSION
+      "00 00 00 01 "         // ApiKeys: int32 count 1
+      "00 12 00 00 00 02");  //   ApiKey 18 v0-2
 }
 
 // DescribeQuorum v2 response body: leader 1, epoch 5, HW 256, voters 1 and 2,
@@ -157,75 +159,75 @@ inline std::string DescribeQuorumV0NotLeader() {
 // (h0:9092, no rack, unfenced) and broker 1 (h1:9092, rack r1, fenced).
 inline std::string DescribeClusterV2() {
   return H(
-      "00 00 00 00 "              // ThrottleTimeMs 0
-      "00 00 "                    // ErrorCode NONE
-      "00 "                       // ErrorMessage null
-      "01 "                       // EndpointType 1 = brokers (v1+)
-      "04 'abc' "                 // ClusterId
-      "00 00 00 02 "              // ControllerId 2
-      "03 "                       // Brokers: 2
-      "00 00 00 00 "              //   BrokerId 0
-      "03 'h0' "                  //   Host
-      "00 00 23 84 "              //   Port 9092
-      "00 "                       //   Rack null
-      "00 "                       //   IsFenced false (v2+)
-      "00 "                       //   no tags
-      "00 00 00 01 "              //   BrokerId 1
-      "03 'h1' "                  //   Host
-      "00 00 23 84 "              //   Port 9092
-      "03 'r1' "                  //   Rack "r1"
-      "01 "                       //   IsFenced true
-      "00 "                       //   no tags
-      "80 00 00 00 "              // ClusterAuthorizedOperations INT32_MIN
-      "00");                      // no tags
+      "00 00 00 00 "  // ThrottleTimeMs 0
+      "00 00 "        // ErrorCode NONE
+      "00 "           // ErrorMessage null
+      "01 "           // EndpointType 1 = brokers (v1+)
+      "04 'abc' "     // ClusterId
+      "00 00 00 02 "  // ControllerId 2
+      "03 "           // Brokers: 2
+      "00 00 00 00 "  //   BrokerId 0
+      "03 'h0' "      //   Host
+      "00 00 23 84 "  //   Port 9092
+      "00 "           //   Rack null
+      "00 "           //   IsFenced false (v2+)
+      "00 "           //   no tags
+      "00 00 00 01 "  //   BrokerId 1
+      "03 'h1' "      //   Host
+      "00 00 23 84 "  //   Port 9092
+      "03 'r1' "      //   Rack "r1"
+      "01 "           //   IsFenced true
+      "00 "           //   no tags
+      "80 00 00 00 "  // ClusterAuthorizedOperations INT32_MIN
+      "00");          // no tags
 }
 
 // DescribeCluster v0: no EndpointType, no IsFenced; plus an unknown tagged
 // field (tag 7, 3 bytes) at the end, which a reader must skip.
 inline std::string DescribeClusterV0WithUnknownTag() {
   return H(
-      "00 00 00 00 "              // ThrottleTimeMs 0
-      "00 00 "                    // ErrorCode NONE
-      "00 "                       // ErrorMessage null
-      "04 'xyz' "                 // ClusterId
-      "00 00 00 00 "              // ControllerId 0
-      "02 "                       // Brokers: 1
-      "00 00 00 00 "              //   BrokerId 0
-      "0a '127.0.0.1' "           //   Host
-      "00 00 23 84 "              //   Port 9092
-      "00 "                       //   Rack null
-      "00 "                       //   no tags
-      "80 00 00 00 "              // ClusterAuthorizedOperations INT32_MIN
-      "01 07 03 aa bb cc");       // tagged fields: 1; tag 7, 3 bytes
+      "00 00 00 00 "         // ThrottleTimeMs 0
+      "00 00 "               // ErrorCode NONE
+      "00 "                  // ErrorMessage null
+      "04 'xyz' "            // ClusterId
+      "00 00 00 00 "         // ControllerId 0
+      "02 "                  // Brokers: 1
+      "00 00 00 00 "         //   BrokerId 0
+      "0a '127.0.0.1' "      //   Host
+      "00 00 23 84 "         //   Port 9092
+      "00 "                  //   Rack null
+      "00 "                  //   no tags
+      "80 00 00 00 "         // ClusterAuthorizedOperations INT32_MIN
+      "01 07 03 aa bb cc");  // tagged fields: 1; tag 7, 3 bytes
 }
 
 // ListPartitionReassignments v0 response body: t-1 moving from [0,1] to
 // [0,1,2] (adding 2).
 inline std::string ListPartitionReassignmentsV0() {
   return H(
-      "00 00 00 00 "              // ThrottleTimeMs 0
-      "00 00 "                    // ErrorCode NONE
-      "00 "                       // ErrorMessage null
-      "02 "                       // Topics: 1
-      "02 't' "                   //   Name
-      "02 "                       //   Partitions: 1
-      "00 00 00 01 "              //     PartitionIndex 1
+      "00 00 00 00 "                             // ThrottleTimeMs 0
+      "00 00 "                                   // ErrorCode NONE
+      "00 "                                      // ErrorMessage null
+      "02 "                                      // Topics: 1
+      "02 't' "                                  //   Name
+      "02 "                                      //   Partitions: 1
+      "00 00 00 01 "                             //     PartitionIndex 1
       "04 00 00 00 00 00 00 00 01 00 00 00 02 "  // Replicas [0,1,2]
-      "02 00 00 00 02 "           //     AddingReplicas [2]
-      "01 "                       //     RemovingReplicas []
-      "00 "                       //     no tags
-      "00 "                       //   no tags
-      "00");                      // no tags
+      "02 00 00 00 02 "                          //     AddingReplicas [2]
+      "01 "                                      //     RemovingReplicas []
+      "00 "                                      //     no tags
+      "00 "                                      //   no tags
+      "00");                                     // no tags
 }
 
 // SaslHandshake v1 response (not flexible): mechanism refused, the listener
 // offers PLAIN and SCRAM-SHA-256.
 inline std::string SaslHandshakeV1Refused() {
   return H(
-      "00 21 "                    // ErrorCode 33 UNSUPPORTED_SASL_MECHANISM
-      "00 00 00 02 "              // Mechanisms: int32 count 2
-      "00 05 'PLAIN' "            //   classic string
-      "00 0d 'SCRAM-SHA-256'");   //   classic string
+      "00 21 "                   // ErrorCode 33 UNSUPPORTED_SASL_MECHANISM
+      "00 00 00 02 "             // Mechanisms: int32 count 2
+      "00 05 'PLAIN' "           //   classic string
+      "00 0d 'SCRAM-SHA-256'");  //   classic string
 }
 
 // SaslAuthenticate v2 response (flexible): auth bytes "xyz", session
@@ -242,9 +244,9 @@ inline std::string SaslAuthenticateV2() {
 // SaslAuthenticate v0 response: authentication failed, message "bad".
 inline std::string SaslAuthenticateV0Failed() {
   return H(
-      "00 3a "                    // ErrorCode 58 SASL_AUTHENTICATION_FAILED
-      "00 03 'bad' "              // ErrorMessage: classic nullable string
-      "00 00 00 00");             // AuthBytes: int32 length 0
+      "00 3a "         // ErrorCode 58 SASL_AUTHENTICATION_FAILED
+      "00 03 'bad' "   // ErrorMessage: classic nullable string
+      "00 00 00 00");  // AuthBytes: int32 length 0
 }
 
 }  // namespace golden

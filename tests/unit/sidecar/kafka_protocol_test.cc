@@ -15,45 +15,48 @@ namespace kafka_agent {
 namespace wire {
 namespace {
 
+using golden::H;
 using ::kafka_agent::testing::IsOk;
 using ::kafka_agent::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using golden::H;
 
-// --- Requests: golden bytes ---------------------------------------------------
+// --- Requests: golden bytes
+// ---------------------------------------------------
 
 TEST(KafkaProtocolTest, DescribeQuorumRequestFrame) {
-  const std::string frame = EncodeRequestFrame(
-      kDescribeQuorum, 1, /*correlation_id=*/7, "ka",
-      EncodeDescribeQuorumRequest(1));
+  const std::string frame =
+      EncodeRequestFrame(kDescribeQuorum, 1, /*correlation_id=*/7, "ka",
+                         EncodeDescribeQuorumRequest(1));
   EXPECT_EQ(frame, H("00 00 00 29 "  // size 41 = 13 header + 28 body
-                     // Request header v2 (DescribeQuorum is flexible from v0):
+                                     // Request header v2 (DescribeQuorum is
+                                     // flexible from v0):
                      "00 37 "        // RequestApiKey 55
                      "00 01 "        // RequestApiVersion 1
                      "00 00 00 07 "  // CorrelationId 7
                      "00 02 'ka' "   // ClientId: classic string, even in v2
                      "00 "           // header tagged fields
                      // Body:
-                     "02 "           // Topics: compact array, 1
+                     "02 "                       // Topics: compact array, 1
                      "13 '__cluster_metadata' "  // TopicName
-                     "02 "           // Partitions: 1
-                     "00 00 00 00 "  // PartitionIndex 0
-                     "00 00 "        // PartitionData, TopicData: no tags
-                     "00"));         // request: no tags
+                     "02 "                       // Partitions: 1
+                     "00 00 00 00 "              // PartitionIndex 0
+                     "00 00 "  // PartitionData, TopicData: no tags
+                     "00"));   // request: no tags
 }
 
 TEST(KafkaProtocolTest, ApiVersionsRequestFrames) {
   // v3+: flexible body and header v2.
-  EXPECT_EQ(EncodeRequestFrame(kApiVersions, 3, 1, "ka",
-                               EncodeApiVersionsRequest(3, "kafka-agent", "1.0")),
-            H("00 00 00 1e "              // size 30 = 13 header + 17 body
-              "00 12 00 03 00 00 00 01 "  // ApiVersions v3, correlation 1
-              "00 02 'ka' 00 "            // ClientId, header tags
-              "0c 'kafka-agent' "         // ClientSoftwareName
-              "04 '1.0' "                 // ClientSoftwareVersion
-              "00"));                     // no tags
+  EXPECT_EQ(
+      EncodeRequestFrame(kApiVersions, 3, 1, "ka",
+                         EncodeApiVersionsRequest(3, "kafka-agent", "1.0")),
+      H("00 00 00 1e "              // size 30 = 13 header + 17 body
+        "00 12 00 03 00 00 00 01 "  // ApiVersions v3, correlation 1
+        "00 02 'ka' 00 "            // ClientId, header tags
+        "0c 'kafka-agent' "         // ClientSoftwareName
+        "04 '1.0' "                 // ClientSoftwareVersion
+        "00"));                     // no tags
   // v0: header v1 (no tagged fields), empty body.
   EXPECT_EQ(EncodeRequestFrame(kApiVersions, 0, 2, "ka",
                                EncodeApiVersionsRequest(0, "x", "y")),
@@ -87,7 +90,8 @@ TEST(KafkaProtocolTest, SaslRequestFrames) {
   EXPECT_EQ(EncodeSaslAuthenticateRequest(1, "ab"), H("00 00 00 02 'ab'"));
 }
 
-// --- Response headers -----------------------------------------------------------
+// --- Response headers
+// -----------------------------------------------------------
 
 TEST(KafkaProtocolTest, StripResponseHeader) {
   // Flexible response: header v1 = correlation id + tagged fields.
@@ -106,7 +110,8 @@ TEST(KafkaProtocolTest, StripResponseHeader) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("truncated")));
 }
 
-// --- Responses: golden bytes ------------------------------------------------------
+// --- Responses: golden bytes
+// ------------------------------------------------------
 
 TEST(KafkaProtocolTest, ApiVersionsV3) {
   absl::StatusOr<ApiVersionsResponse> r =
@@ -225,8 +230,8 @@ TEST(KafkaProtocolTest, DescribeClusterV2) {
 }
 
 TEST(KafkaProtocolTest, DescribeClusterV0SkipsUnknownTags) {
-  absl::StatusOr<DescribeClusterResponse> r =
-      DecodeDescribeClusterResponse(0, golden::DescribeClusterV0WithUnknownTag());
+  absl::StatusOr<DescribeClusterResponse> r = DecodeDescribeClusterResponse(
+      0, golden::DescribeClusterV0WithUnknownTag());
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->cluster_id, "xyz");
   ASSERT_EQ(r->brokers.size(), 1u);
@@ -269,7 +274,8 @@ TEST(KafkaProtocolTest, SaslResponses) {
   EXPECT_EQ(a0->auth_bytes, "");
 }
 
-// --- Malformed input ------------------------------------------------------------
+// --- Malformed input
+// ------------------------------------------------------------
 
 struct GoldenCase {
   const char* name;
@@ -282,40 +288,49 @@ std::vector<GoldenCase> AllGolden() {
     return [fn](absl::string_view b) { return fn(b).status(); };
   };
   return {
-      {"ApiVersionsV3",
-       wrap([](absl::string_view b) { return DecodeApiVersionsResponse(3, b); }),
+      {"ApiVersionsV3", wrap([](absl::string_view b) {
+         return DecodeApiVersionsResponse(3, b);
+       }),
        golden::ApiVersionsV3()},
-      {"ApiVersionsUnsupportedV0",
-       wrap([](absl::string_view b) { return DecodeApiVersionsResponse(4, b); }),
+      {"ApiVersionsUnsupportedV0", wrap([](absl::string_view b) {
+         return DecodeApiVersionsResponse(4, b);
+       }),
        golden::ApiVersionsUnsupportedV0()},
-      {"DescribeQuorumV2",
-       wrap([](absl::string_view b) { return DecodeDescribeQuorumResponse(2, b); }),
+      {"DescribeQuorumV2", wrap([](absl::string_view b) {
+         return DecodeDescribeQuorumResponse(2, b);
+       }),
        golden::DescribeQuorumV2()},
-      {"DescribeQuorumV1",
-       wrap([](absl::string_view b) { return DecodeDescribeQuorumResponse(1, b); }),
+      {"DescribeQuorumV1", wrap([](absl::string_view b) {
+         return DecodeDescribeQuorumResponse(1, b);
+       }),
        golden::DescribeQuorumV1()},
-      {"DescribeQuorumV0",
-       wrap([](absl::string_view b) { return DecodeDescribeQuorumResponse(0, b); }),
+      {"DescribeQuorumV0", wrap([](absl::string_view b) {
+         return DecodeDescribeQuorumResponse(0, b);
+       }),
        golden::DescribeQuorumV0NotLeader()},
-      {"DescribeClusterV2",
-       wrap([](absl::string_view b) { return DecodeDescribeClusterResponse(2, b); }),
+      {"DescribeClusterV2", wrap([](absl::string_view b) {
+         return DecodeDescribeClusterResponse(2, b);
+       }),
        golden::DescribeClusterV2()},
-      {"DescribeClusterV0",
-       wrap([](absl::string_view b) { return DecodeDescribeClusterResponse(0, b); }),
+      {"DescribeClusterV0", wrap([](absl::string_view b) {
+         return DecodeDescribeClusterResponse(0, b);
+       }),
        golden::DescribeClusterV0WithUnknownTag()},
-      {"ListPartitionReassignmentsV0",
-       wrap([](absl::string_view b) {
+      {"ListPartitionReassignmentsV0", wrap([](absl::string_view b) {
          return DecodeListPartitionReassignmentsResponse(0, b);
        }),
        golden::ListPartitionReassignmentsV0()},
-      {"SaslHandshakeV1",
-       wrap([](absl::string_view b) { return DecodeSaslHandshakeResponse(1, b); }),
+      {"SaslHandshakeV1", wrap([](absl::string_view b) {
+         return DecodeSaslHandshakeResponse(1, b);
+       }),
        golden::SaslHandshakeV1Refused()},
-      {"SaslAuthenticateV2",
-       wrap([](absl::string_view b) { return DecodeSaslAuthenticateResponse(2, b); }),
+      {"SaslAuthenticateV2", wrap([](absl::string_view b) {
+         return DecodeSaslAuthenticateResponse(2, b);
+       }),
        golden::SaslAuthenticateV2()},
-      {"SaslAuthenticateV0",
-       wrap([](absl::string_view b) { return DecodeSaslAuthenticateResponse(0, b); }),
+      {"SaslAuthenticateV0", wrap([](absl::string_view b) {
+         return DecodeSaslAuthenticateResponse(0, b);
+       }),
        golden::SaslAuthenticateV0Failed()},
   };
 }
@@ -345,10 +360,11 @@ TEST(KafkaProtocolTest, TruncationNamesTheField) {
                HasSubstr(absl::StrCat("Listener.Port needs 2 bytes at offset ",
                                       port, ", 1 left"))));
   // An array that cannot fit in what is left fails before it is read.
-  EXPECT_THAT(DecodeDescribeQuorumResponse(2, absl::string_view(b).substr(0, 40)),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       HasSubstr("DescribeQuorum.Topics.Partitions claims 1 "
-                                 "elements but only 16 bytes are left")));
+  EXPECT_THAT(
+      DecodeDescribeQuorumResponse(2, absl::string_view(b).substr(0, 40)),
+      StatusIs(absl::StatusCode::kDataLoss,
+               HasSubstr("DescribeQuorum.Topics.Partitions claims 1 "
+                         "elements but only 16 bytes are left")));
 }
 
 TEST(KafkaProtocolTest, HostileLengthsAreRejectedBeforeAllocating) {
@@ -361,12 +377,14 @@ TEST(KafkaProtocolTest, HostileLengthsAreRejectedBeforeAllocating) {
   EXPECT_THAT(DecodeSaslHandshakeResponse(1, H("00 00 ff ff ff fe")),
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("length -2")));
   // A varint longer than 32 bits.
-  EXPECT_THAT(DecodeDescribeClusterResponse(0, H("00 00 00 00 00 00 ff ff ff ff ff 01")),
+  EXPECT_THAT(DecodeDescribeClusterResponse(
+                  0, H("00 00 00 00 00 00 ff ff ff ff ff 01")),
               StatusIs(absl::StatusCode::kDataLoss,
                        HasSubstr("varint longer than 32 bits")));
   // A string longer than Kafka ever sends.
-  EXPECT_THAT(DecodeDescribeClusterResponse(0, H("00 00 00 00 00 00 81 80 02")),
-              StatusIs(absl::StatusCode::kDataLoss, HasSubstr("has length 32768")));
+  EXPECT_THAT(
+      DecodeDescribeClusterResponse(0, H("00 00 00 00 00 00 81 80 02")),
+      StatusIs(absl::StatusCode::kDataLoss, HasSubstr("has length 32768")));
 }
 
 TEST(KafkaProtocolTest, NullWhereTheSpecForbidsIt) {
@@ -395,7 +413,8 @@ TEST(KafkaProtocolTest, BadBooleanAndTagOrder) {
               StatusIs(absl::StatusCode::kDataLoss, HasSubstr("out of order")));
 }
 
-// --- Primitives ---------------------------------------------------------------------
+// --- Primitives
+// ---------------------------------------------------------------------
 
 TEST(KafkaProtocolTest, PrimitiveRoundTrips) {
   Writer w;

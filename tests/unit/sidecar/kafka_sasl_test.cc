@@ -29,9 +29,9 @@ TEST(ScramTest, Rfc7677Sha256Vector) {
   EXPECT_EQ(*final_msg,
             "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
             "p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ=");
-  EXPECT_THAT(c.VerifyServerFinal(
-                  "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
-              IsOk());
+  EXPECT_THAT(
+      c.VerifyServerFinal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
+      IsOk());
 }
 
 // The same exchange with SHA-512 (no RFC vector exists; computed with
@@ -44,10 +44,11 @@ TEST(ScramTest, Sha512Vector) {
             "c=biws,r=rOprNGfwEbeRWgbNEkqO%hvYDpWUa2RaTCAfuxFIlj)hNlF$k0,"
             "p=gMGXRcevScNtxZ6/8lQYpGtnsNAc3mGcmNomv+xnoOMw+3R2xNJdMNnzMlTN8PPC"
             "6wdp6dybEmDYXYTxwnYPJQ==");
-  EXPECT_THAT(c.VerifyServerFinal(
-                  "v=ZQnYEgWQMFmmsM8aQMF0nDDCy/AgCzkwk8CmMZYcMg0vSVlKDanekLtifDSe"
-                  "VGT4+5ZxXnJq199RVG2rR7N7Zw=="),
-              IsOk());
+  EXPECT_THAT(
+      c.VerifyServerFinal(
+          "v=ZQnYEgWQMFmmsM8aQMF0nDDCy/AgCzkwk8CmMZYcMg0vSVlKDanekLtifDSe"
+          "VGT4+5ZxXnJq199RVG2rR7N7Zw=="),
+      IsOk());
 }
 
 TEST(ScramTest, UserNameIsEscaped) {
@@ -95,16 +96,17 @@ TEST(ScramTest, ServerFinalMustProveTheKey) {
   EXPECT_THAT(c.VerifyServerFinal("v=AAAA"),
               StatusIs(absl::StatusCode::kUnauthenticated,
                        HasSubstr("server signature does not match")));
-  EXPECT_THAT(c.VerifyServerFinal("e=other-error"),
-              StatusIs(absl::StatusCode::kUnauthenticated,
-                       HasSubstr("other-error")));
-  EXPECT_THAT(c.VerifyServerFinal("junk"),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed")));
+  EXPECT_THAT(
+      c.VerifyServerFinal("e=other-error"),
+      StatusIs(absl::StatusCode::kUnauthenticated, HasSubstr("other-error")));
+  EXPECT_THAT(
+      c.VerifyServerFinal("junk"),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("malformed")));
   // Before ClientFinal there is nothing to verify against.
   ScramClient fresh(ScramHash::kSha256, "user", "pencil", kClientNonce);
-  EXPECT_THAT(fresh.VerifyServerFinal(
-                  "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
-              StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
+  EXPECT_THAT(
+      fresh.VerifyServerFinal("v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="),
+      StatusIs(absl::StatusCode::kUnauthenticated, ::testing::_));
 }
 
 TEST(SaslTest, PlainAuthBytes) {

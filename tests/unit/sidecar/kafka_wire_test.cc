@@ -49,7 +49,7 @@ std::string ClusterBody(int16_t version, int8_t endpoint_type,
                         int32_t controller_id, const std::vector<Node>& nodes,
                         int16_t error = 0) {
   Writer w;
-  w.Int32(0);   // ThrottleTimeMs
+  w.Int32(0);  // ThrottleTimeMs
   w.Int16(error);
   w.CompactNullableString(std::nullopt);
   if (version >= 1) w.Int8(endpoint_type);
@@ -84,7 +84,8 @@ TEST(KafkaWireTest, DescribeQuorumThroughABroker) {
     if (r.api_key == kDescribeQuorum) {
       return FakeReply::Body(golden::DescribeQuorumV2());
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
   std::unique_ptr<KafkaWire> wire = Wire({broker.address()});
   absl::StatusOr<QuorumInfo> q = wire->DescribeQuorum(Deadline());
@@ -110,9 +111,11 @@ TEST(KafkaWireTest, DescribeQuorumUsesTheBestCommonVersion) {
     if (r.api_key == kDescribeQuorum) {
       return FakeReply::Body(golden::DescribeQuorumV1());
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(1, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(1, 2)));
   });
-  absl::StatusOr<QuorumInfo> q = Wire({broker.address()})->DescribeQuorum(Deadline());
+  absl::StatusOr<QuorumInfo> q =
+      Wire({broker.address()})->DescribeQuorum(Deadline());
   ASSERT_THAT(q, IsOk());
   EXPECT_THAT(broker.versions(kDescribeQuorum), ElementsAre(1));
   EXPECT_EQ(q->version, 1);
@@ -126,7 +129,8 @@ TEST(KafkaWireTest, ControllerListenerFollowsTheActiveController) {
     if (r.api_key == kDescribeQuorum) {
       return FakeReply::Body(golden::DescribeQuorumV2());
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
   const int leader_port = leader.port();
   FakeKafkaServer follower([&](const FakeRequest& r) {
@@ -134,12 +138,14 @@ TEST(KafkaWireTest, ControllerListenerFollowsTheActiveController) {
       case kDescribeQuorum:
         return FakeReply::Body(golden::DescribeQuorumV0NotLeader());
       case kDescribeCluster:
-        return FakeReply::Body(
-            ClusterBody(r.version, kControllers, 7, {{5, 1}, {7, leader_port}}));
+        return FakeReply::Body(ClusterBody(r.version, kControllers, 7,
+                                           {{5, 1}, {7, leader_port}}));
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(0, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(0, 2)));
   });
-  std::unique_ptr<KafkaWire> wire = Wire({follower.address()}, /*controllers=*/true);
+  std::unique_ptr<KafkaWire> wire =
+      Wire({follower.address()}, /*controllers=*/true);
   absl::StatusOr<QuorumInfo> q = wire->DescribeQuorum(Deadline());
   ASSERT_THAT(q, IsOk());
   EXPECT_EQ(q->answered_by, leader.address());
@@ -164,9 +170,11 @@ TEST(KafkaWireTest, NoLeaderAnywhereIsUnavailable) {
       case kDescribeQuorum:
         return FakeReply::Body(golden::DescribeQuorumV0NotLeader());
       case kDescribeCluster:
-        return FakeReply::Body(ClusterBody(r.version, kControllers, -1, {{5, 1}}));
+        return FakeReply::Body(
+            ClusterBody(r.version, kControllers, -1, {{5, 1}}));
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(0, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(0, 2)));
   });
   EXPECT_THAT(Wire({follower.address()}, true)->DescribeQuorum(Deadline()),
               StatusIs(absl::StatusCode::kUnavailable,
@@ -177,12 +185,14 @@ TEST(KafkaWireTest, NoLeaderAnywhereIsUnavailable) {
 TEST(KafkaWireTest, DescribeClusterV2ListsFencedBrokers) {
   FakeKafkaServer broker([](const FakeRequest& r) {
     if (r.api_key == kDescribeCluster) {
-      return FakeReply::Body(ClusterBody(
-          r.version, kBrokers, 0, {{2, 3, true}, {0, 1}, {1, 2}}));
+      return FakeReply::Body(
+          ClusterBody(r.version, kBrokers, 0, {{2, 3, true}, {0, 1}, {1, 2}}));
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
-  absl::StatusOr<ClusterInfo> c = Wire({broker.address()})->DescribeCluster(Deadline());
+  absl::StatusOr<ClusterInfo> c =
+      Wire({broker.address()})->DescribeCluster(Deadline());
   ASSERT_THAT(c, IsOk());
   EXPECT_EQ(c->version, 2);
   EXPECT_TRUE(c->fencing_known);
@@ -219,12 +229,14 @@ TEST(KafkaWireTest, KafkaErrorsBecomeStatuses) {
     if (r.api_key == kDescribeCluster) {
       return FakeReply::Body(ClusterBody(r.version, kBrokers, 0, {}, 31));
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
-  EXPECT_THAT(Wire({broker.address()})->DescribeCluster(Deadline()),
-              StatusIs(absl::StatusCode::kPermissionDenied,
-                       AllOf(HasSubstr("DescribeCluster v2 to " + broker.address()),
-                             HasSubstr("CLUSTER_AUTHORIZATION_FAILED"))));
+  EXPECT_THAT(
+      Wire({broker.address()})->DescribeCluster(Deadline()),
+      StatusIs(absl::StatusCode::kPermissionDenied,
+               AllOf(HasSubstr("DescribeCluster v2 to " + broker.address()),
+                     HasSubstr("CLUSTER_AUTHORIZATION_FAILED"))));
 }
 
 TEST(KafkaWireTest, MissingApiIsUnimplemented) {
@@ -244,12 +256,14 @@ TEST(KafkaWireTest, MalformedAnswerIsDataLossNamingTheNode) {
       std::string b = golden::DescribeQuorumV2();
       return FakeReply::Body(b.substr(0, b.size() - 3));
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
-  EXPECT_THAT(Wire({broker.address()})->DescribeQuorum(Deadline()),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       AllOf(HasSubstr("DescribeQuorum v2 to " + broker.address()),
-                             HasSubstr("truncated response"))));
+  EXPECT_THAT(
+      Wire({broker.address()})->DescribeQuorum(Deadline()),
+      StatusIs(absl::StatusCode::kDataLoss,
+               AllOf(HasSubstr("DescribeQuorum v2 to " + broker.address()),
+                     HasSubstr("truncated response"))));
 }
 
 TEST(KafkaWireTest, ListPartitionReassignments) {
@@ -257,7 +271,8 @@ TEST(KafkaWireTest, ListPartitionReassignments) {
     if (r.api_key == kListPartitionReassignments) {
       return FakeReply::Body(golden::ListPartitionReassignmentsV0());
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
   const absl::Time deadline = absl::Now() + absl::Seconds(5);
   absl::StatusOr<ReassignmentsInfo> r =
@@ -279,7 +294,8 @@ TEST(KafkaWireTest, TriesTheNextBootstrapServerAndReusesConnections) {
     if (r.api_key == kDescribeCluster) {
       return FakeReply::Body(ClusterBody(r.version, kBrokers, 0, {{0, 1}}));
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
   const std::string dead = absl::StrCat("127.0.0.1:", UnusedPort());
   std::unique_ptr<KafkaWire> wire = Wire({dead, broker.address()});
@@ -297,13 +313,15 @@ TEST(KafkaWireTest, TriesTheNextBootstrapServerAndReusesConnections) {
     if (r.api_key == kDescribeCluster) {
       return FakeReply::Body(ClusterBody(r.version, kBrokers, 0, {{0, 1}}));
     }
-    return FakeReply::Body(FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
+    return FakeReply::Body(
+        FakeKafkaServer::ApiVersionsBody(r.version, Apis(2, 2)));
   });
   std::unique_ptr<KafkaWire> w2 = Wire({flaky.address()});
-  EXPECT_THAT(w2->DescribeCluster(Deadline()),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       AllOf(HasSubstr("no broker of [" + flaky.address() + "]"),
-                             HasSubstr("connection closed by the peer"))));
+  EXPECT_THAT(
+      w2->DescribeCluster(Deadline()),
+      StatusIs(absl::StatusCode::kUnavailable,
+               AllOf(HasSubstr("no broker of [" + flaky.address() + "]"),
+                     HasSubstr("connection closed by the peer"))));
   EXPECT_THAT(w2->DescribeCluster(Deadline()), IsOk());
   EXPECT_EQ(flaky.accepted(), 2);
 }
@@ -311,11 +329,12 @@ TEST(KafkaWireTest, TriesTheNextBootstrapServerAndReusesConnections) {
 TEST(KafkaWireTest, AllServersDownNamesEach) {
   const std::string a = absl::StrCat("127.0.0.1:", UnusedPort());
   const std::string b = absl::StrCat("127.0.0.1:", UnusedPort());
-  EXPECT_THAT(Wire({a, b}, true)->DescribeQuorum(Deadline()),
-              StatusIs(absl::StatusCode::kUnavailable,
-                       AllOf(HasSubstr("no controller of [" + a + "," + b + "]"),
-                             HasSubstr(a + ": connect failed"),
-                             HasSubstr(b + ": connect failed"))));
+  EXPECT_THAT(
+      Wire({a, b}, true)->DescribeQuorum(Deadline()),
+      StatusIs(absl::StatusCode::kUnavailable,
+               AllOf(HasSubstr("no controller of [" + a + "," + b + "]"),
+                     HasSubstr(a + ": connect failed"),
+                     HasSubstr(b + ": connect failed"))));
 }
 
 TEST(KafkaWireTest, ApiVersionsReportsFeatures) {
@@ -326,7 +345,8 @@ TEST(KafkaWireTest, ApiVersionsReportsFeatures) {
     }
     return FakeReply::Close();
   });
-  absl::StatusOr<ApiVersionsInfo> v = Wire({broker.address()})->ApiVersions(Deadline());
+  absl::StatusOr<ApiVersionsInfo> v =
+      Wire({broker.address()})->ApiVersions(Deadline());
   ASSERT_THAT(v, IsOk());
   EXPECT_EQ(v->request_version, 4);
   EXPECT_EQ(v->finalized_features_epoch, 42);
@@ -341,8 +361,9 @@ TEST(KafkaWireTest, BadOptionsFailAtCreation) {
                        HasSubstr("at least one bootstrap address")));
   WireOptions o;
   o.bootstrap = {"kafka-0"};
-  EXPECT_THAT(NewKafkaWire(o), StatusIs(absl::StatusCode::kInvalidArgument,
-                                        HasSubstr("'kafka-0' is not host:port")));
+  EXPECT_THAT(NewKafkaWire(o),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("'kafka-0' is not host:port")));
   o.bootstrap = {"kafka-0:9092"};
   o.props = {{"ssl.truststore.location", "/t.jks"}};
   EXPECT_THAT(NewKafkaWire(o), StatusIs(absl::StatusCode::kInvalidArgument,
@@ -358,7 +379,8 @@ TEST(KafkaWireTest, KafkaErrorStatusCodes) {
             absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(KafkaErrorStatus(35, std::nullopt, "x").code(),
             absl::StatusCode::kUnimplemented);
-  EXPECT_THAT(KafkaErrorStatus(114, std::string("mismatch"), "DescribeCluster v1 to h:1"),
+  EXPECT_THAT(KafkaErrorStatus(114, std::string("mismatch"),
+                               "DescribeCluster v1 to h:1"),
               StatusIs(absl::StatusCode::kFailedPrecondition,
                        AllOf(HasSubstr("DescribeCluster v1 to h:1: Kafka error "
                                        "MISMATCHED_ENDPOINT_TYPE (mismatch)"),
