@@ -23,7 +23,7 @@ trap 'rm -rf "$probe"' EXIT
 echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' >"$probe/p.cc"
 if ! "$cxx" -fsanitize=fuzzer "$probe/p.cc" -o "$probe/p" 2>"$probe/err"; then
   echo "fuzz: $cxx cannot link libFuzzer (apt-get install libclang-rt-14-dev); skipped"
-  sed 's/^/  /' "$probe/err" | head -5
+  sed -n '1,5s/^/  /p' "$probe/err"
   exit 77
 fi
 

@@ -28,8 +28,9 @@ pom=$here/tools/pom.xml
 
 die() { echo "fetch-tools.sh: $*" >&2; exit 1; }
 
-version=$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$pom" | head -n1)
-broker_version=$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$here/pom.xml" | head -n1)
+pom_version() { sed -n '/<kafka.version>/{s:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p;q}' "$1"; }
+version=$(pom_version "$pom")
+broker_version=$(pom_version "$here/pom.xml")
 [[ -n $version ]] || die "no <kafka.version> in $pom"
 [[ $version == "$broker_version" ]] ||
   die "tools/pom.xml has Kafka $version but pom.xml has $broker_version; keep them equal"

@@ -161,7 +161,7 @@ say "ApiVersions v$(jq -r .version <<<"$cav") on controller 127.0.0.1:$((B + 100
 
 # --- 2. DescribeQuorum vs kafka-metadata-quorum -----------------------------------------
 # kafka-metadata-quorum --status prints "LeaderId: 1" ... and CurrentVoters as JSON.
-status_field() { sed -n "s/^$2: *//p" <<<"$1" | head -n1; }
+status_field() { sed -n "/^$2:/{s/^$2: *//p;q}" <<<"$1"; }
 compare_quorum() { # label, our JSON, tool --status output
   local label=$1 ours=$2 theirs=$3 t_leader t_epoch t_voters o_voters t_dirs o_dirs t_hw o_hw \
     t_observers o_observers
