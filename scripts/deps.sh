@@ -13,6 +13,7 @@ DEB_PACKAGES=(
   dnsmasq-base iproute2 kcat jq procps util-linux python3-yaml shellcheck
   hyperfine python3-grpcio python3-protobuf
   default-jre-headless maven golang-go
+  libssl-dev openssl clang libclang-rt-14-dev
 )
 
 missing=()
