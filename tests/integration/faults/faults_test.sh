@@ -100,7 +100,7 @@ GHZ_CALLS=10000
 GHZ_RPS=1000
 # The agent's RSS after vs before the 10,000 Checks, measured after a
 # 1,000-call warm-up (gRPC's threads and buffers exist by then): a leak of
-# 400 bytes per Check would pass it.
+# more than ~400 bytes per Check fails it.
 RSS_GROWTH_KB=4096
 
 WORK=$(mktemp -d /tmp/faults-test.XXXXXX) || die "mktemp failed"
