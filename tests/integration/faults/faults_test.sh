@@ -472,8 +472,12 @@ check_recovery() { # X T0 LIMIT_MS
   info "kafka-${x} kafka.ready SERVING after ${took} ms (limit ${limit} ms)"
   check "kafka-${x} ready again within ${limit} ms" within "${took}" "${limit}"
   if [[ -n ${R_READY} ]]; then
-    info "Kafka's ISR (broker ${Y}'s metadata) right after: ${R_TRUTH}"
-    check "ready only when Kafka has kafka-${x} in every ISR" in_all "${R_TRUTH}" "${x}"
+    info "Kafka's ISR (broker ${Y}'s metadata) right after: ${R_TRUTH:-(could not be read)}"
+    if [[ -n ${R_TRUTH} ]]; then
+      check "ready only when Kafka has kafka-${x} in every ISR" in_all "${R_TRUTH}" "${x}"
+    else
+      not_ok "Kafka's ISR could not be read (kcat from broker ${Y})"
+    fi
     if [[ -n ${R_ISR_Y} ]]; then
       info "agent ${Y} reported kafka-${x} in every ISR $((R_ISR_Y - R_READY)) ms after that"
       # Agent Y polls on its own phase: its view may lag by one poll.
