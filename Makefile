@@ -12,8 +12,8 @@ CTEST = cd $(BUILD) && { ctest $(CTEST_FLAGS) --no-label-summary \
           --output-junit ctest-junit.xml $(1); rc=$$?; \
         python3 $(CURDIR)/tests/lib/ctest_summary.py . ctest-junit.xml; exit $$rc; }
 
-.PHONY: all deps build test unit integration e2e lint manifests demo asan tsan \
-        bench image format clean fuzz
+.PHONY: all deps build test unit integration faults e2e lint manifests demo \
+        asan tsan bench image format clean fuzz
 
 all: build
 
@@ -36,6 +36,9 @@ unit: build
 
 integration: deps build
 	$(call CTEST,-L integration)
+
+faults: deps build
+	$(call CTEST,-L faults)
 
 e2e: deps build
 	$(call CTEST,-L e2e)
