@@ -1,6 +1,14 @@
-// Polls Kafka on its own thread and publishes immutable snapshots: metadata
-// every poll, with the min.insync.replicas values TopicConfigs knows, assessed
-// once for this pod's broker.
+// Polls Kafka on its own thread and publishes immutable snapshots. Every poll
+// asks the pod's own node, on its own listener, over the agent's wire client:
+// a broker for its metadata (partitions, ISR), the KRaft quorum (forwarded to
+// the active controller), its view of the registrations (fencing) and the
+// reassignments in progress; a controller-only node for the quorum. The
+// result gets the min.insync.replicas values TopicConfigs knows and is
+// assessed once for this pod's node.
+//
+// Asking the local node, not any broker: a hung or cut-off peer never delays
+// this pod's answer, and the quorum leader certifies (through how far this
+// node's copy of the metadata log lags) that the local metadata is current.
 #ifndef KAFKA_AGENT_SIDECAR_POLLER_H_
 #define KAFKA_AGENT_SIDECAR_POLLER_H_
 
@@ -10,7 +18,7 @@
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
 #include "agent/base/sync.h"
-#include "agent/sidecar/kafka_admin.h"
+#include "agent/sidecar/kafka_wire.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 #include "agent/sidecar/topic_configs.h"
@@ -18,8 +26,11 @@
 namespace kafka_agent {
 
 struct PollerOptions {
-  // This pod's broker: every snapshot is assessed for it.
-  int32_t node_id = -1;
+  // This pod's node: every snapshot is assessed for it.
+  NodeRoles roles;
+  ReadinessOptions readiness;
+  // The local node's address (for messages): the --bootstrap.
+  std::string local_address;
   absl::Duration interval = absl::Seconds(2);
   // How long one Kafka request may take; by default the interval, at most 5s.
   absl::Duration request_timeout = absl::Seconds(2);
@@ -27,13 +38,14 @@ struct PollerOptions {
 
 class Poller {
  public:
-  Poller(KafkaAdmin& admin, TopicConfigs& configs, Clock& clock,
+  // `configs` may be null (a controller-only pod has no topics to ask about).
+  Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
          SnapshotStore& store, PollerOptions options);
 
-  // One poll: fetch metadata, tell TopicConfigs the topics and take the
-  // min.insync.replicas it knows, assess the result for this pod's broker,
-  // publish. On a metadata failure the previous data is kept (and ages) with
-  // the error recorded. Either way the snapshot records that an attempt
+  // One poll: ask the local node (see above), assess, publish. What could not
+  // be learned keeps its last known value (which ages with the snapshot) and
+  // says why; a local node that does not answer turns kafka.broker
+  // NOT_SERVING at once. Either way the snapshot records that an attempt
   // completed (the loop's heartbeat).
   void PollOnce();
 
@@ -47,12 +59,20 @@ class Poller {
   void Run(const Notification& stop);
 
  private:
+  // Broker pods: Metadata, then the quorum, registrations and reassignments
+  // through the local broker. Returns whether the metadata came.
+  bool PollBroker(ClusterMetadata* c);
+  // Controller-only pods: ApiVersions and the quorum from the local
+  // controller. Returns whether the quorum came.
+  bool PollController(ClusterMetadata* c);
+  void FillQuorum(ClusterMetadata* c);
   // Sets min.insync.replicas and config errors from TopicConfigs, and the
-  // assessment for this pod's broker.
+  // assessment for this pod's node.
   void FillConfigsAndAssess(Snapshot* s);
+  absl::Time Deadline() const { return absl::Now() + options_.request_timeout; }
 
-  KafkaAdmin& admin_;
-  TopicConfigs& configs_;
+  wire::KafkaWire& local_;
+  TopicConfigs* configs_;
   Clock& clock_;
   SnapshotStore& store_;
   PollerOptions options_;
@@ -62,6 +82,12 @@ class Poller {
   std::string last_logged_error_;
   MonoTime first_attempt_ = MonoTime::InfinitePast();
 };
+
+// The wire client's Metadata answer as the agent's cluster data (partitions
+// sorted, ISR sorted, topics with an error left out).
+void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c);
+// The wire client's DescribeQuorum answer as the agent's quorum view.
+QuorumView QuorumViewOf(const wire::QuorumInfo& q);
 
 }  // namespace kafka_agent
 

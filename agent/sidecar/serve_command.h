@@ -24,6 +24,7 @@ struct ServeOptions {
   IdentityOptions identity;
   std::string grpc_listen;
   std::string bootstrap;
+  bool bootstrap_set = false;  // false: the default, the pod's own node
   absl::Duration poll_interval = absl::Seconds(2);
   std::vector<std::pair<std::string, std::string>> kafka_props;
   std::string kafka_prop_file;  // empty: none

@@ -32,6 +32,7 @@ int main() {
   W(13, "sasl-authenticate-v0", SaslAuthenticateV0Failed());
   W(16, "header-flexible", H("00 00 00 01 00 ab"));
   W(17, "header-classic", H("00 00 00 01 ab"));
+  W(22, "metadata-v12", MetadataV12());
   W(18, "scram-server-first",
     std::string("r=fuzznonceXYZ,s=W22ZaJ0SNY7soEsUEjb6gQ==,i=4096") + '\0' +
         "v=AAAA");
