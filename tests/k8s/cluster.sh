@@ -30,6 +30,7 @@
 # Only the pids in DIR/pids/ are signalled, and only when their command line
 # still names DIR. Idempotent. DIR itself stays (the caller removes it).
 #
+# K8S_BIN: take the binaries from there (default: tests/k8s/build.sh's).
 # Cost here (2 cores): ready ~3 s after start; ~500 MiB RSS in all.
 set -euo pipefail
 
@@ -60,6 +61,7 @@ now_ms() {
 }
 
 bin_dir() {
+  if [[ -n ${K8S_BIN:-} ]]; then return 0; fi
   K8S_BIN=$("${HERE}/build.sh" --print-bin) ||
     die "the control plane is not built: run make deps (tests/k8s/build.sh)"
 }

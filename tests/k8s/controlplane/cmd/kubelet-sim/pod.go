@@ -454,14 +454,6 @@ func (w *podWorker) finish(ctx context.Context) {
 	}
 	for _, c := range w.ctrs {
 		c.ready, c.started = false, false
-		if c.state.Waiting != nil {
-			c.state = v1.ContainerState{Terminated: &v1.ContainerStateTerminated{ExitCode: 137, Reason: "ContainerStatusUnknown",
-				Message: "The container could not be located when the pod was terminated"}}
-			if !c.everRan {
-				c.state.Terminated.ExitCode, c.state.Terminated.Reason, c.state.Terminated.Message = 0, "", ""
-				c.state = v1.ContainerState{Waiting: &v1.ContainerStateWaiting{Reason: "PodInitializing"}}
-			}
-		}
 	}
 	ip, netns, hostname := w.podIP, w.netns, w.hostname
 	w.mu.Unlock()
