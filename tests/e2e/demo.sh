@@ -372,10 +372,6 @@ dns_is() {
   [[ $(k8s_resolve "$1" | paste -sd' ') == "$2" ]]
 }
 
-# watch_lines NAME: the recorded API events of a pod (all its incarnations).
-watch_lines() {
-  awk -v p="$1" '$3 == p' "${K8S_POD_WATCH}"
-}
 
 # ---------------------------------------------------------------- the story
 
@@ -416,7 +412,7 @@ await 60 "the StatefulSet controller to create ${K8S_REPLICAS} pods" have_pods
 kwait 180 "every pod's init done and Kafka started: phase Running" \
   -n "${K8S_NS}" wait --for=jsonpath='{.status.phase}'=Running pod -l "app.kubernetes.io/name=${K8S_STS}"
 # Created together, spread over the nodes.
-read -r first last < <(awk -v n="${K8S_REPLICAS}" '$2 == "ADDED" { t[$3] = $1 } END {
+read -r first last < <(awk -F'|' '$2 == "ADDED" { t[$3] = $1 } END {
   mn = 0; mx = 0; for (p in t) { if (!mn || t[p] < mn) mn = t[p]; if (t[p] > mx) mx = t[p] } print mn, mx }' "${K8S_POD_WATCH}")
 say "the ${K8S_REPLICAS} pods appeared in the API within $(secs $((last - first)))s of each other, $(secs $((first - t_apply)))s after kubectl apply"
 (((last - first) < 3000)) || fail "the pods were not created in parallel (spread over $(secs $((last - first)))s)"
@@ -470,8 +466,11 @@ say "client pod: kafka-test-tool create-topic -b ${K8S_BOOTSTRAP} -t test -p 3 -
 client "${TOOL}" create-topic -b "${K8S_BOOTSTRAP}" -t test -p 3 -r 3 2>&1 | show
 await 60 "every agent to report ISR 0,1,2 on test-0, test-1, test-2" \
   isr_all "0,1,2 0,1,2 0,1,2" "${K8S_PODS[@]}"
-mins=$(agent_status kafka-0 --json --topic test | jq -r '[.partitions.partitions[].min_insync_replicas] | unique | join(",")')
-[[ ${mins} == 2 ]] || fail "min.insync.replicas of test is '${mins}', want 2 (from the base config)"
+min_isr_is() {
+  mins=$(agent_status kafka-0 --json --topic test | jq -r '[.partitions.partitions[].min_insync_replicas] | unique | join(",")')
+  [[ ${mins} == "$1" ]]
+}
+await 30 "kafka-0's agent to report min.insync.replicas 2 on test (from the base config)" min_isr_is 2
 say "kafka-agent status --addr $(agent_dns_addr kafka-0) --topic test"
 client "${AGENT}" status --addr "$(agent_dns_addr kafka-0)" --topic test | sed '1,/^$/d' | show
 
@@ -567,7 +566,7 @@ done
 # The API's own record: the Ready=True event of the new kafka-2 came after
 # the last sample in which kafka-2 was still missing from an ISR.
 uid2=$(k8s_pod_field kafka-2 '{.metadata.uid}')
-t_api=$(awk -v u="${uid2}" '$4 == u && $6 == "True" { print $1; exit }' "${K8S_POD_WATCH}")
+t_api=$(awk -F'|' -v u="${uid2}" '$4 == u && $6 == "True" { print $1; exit }' "${K8S_POD_WATCH}")
 [[ -n ${t_api} ]] || fail "the API's watch never showed the new kafka-2 Ready"
 ((t_api > t_behind)) ||
   fail "the API showed kafka-2 Ready at +$(secs $((t_api - recreated)))s, but its agent still saw it out of an ISR at +$(secs $((t_behind - recreated)))s"
@@ -595,7 +594,7 @@ say "kafka-2's status stream (WatchStatus), its phases in order; never ready whi
 show <<<"${phases}"
 log2=$(k8s_log kafka-2 "${K8S_MAIN}")
 line=$(grep -m1 'The broker has been unfenced' "${log2}")
-t_created2=$(awk -v u="${uid2}" '$4 == u { print $1; exit }' "${K8S_POD_WATCH}")
+t_created2=$(awk -F'|' -v u="${uid2}" '$4 == u { print $1; exit }' "${K8S_POD_WATCH}")
 say "kafka-2's timeline, in seconds after kubectl scale:"
 {
   printf '%s %s\n' "${t_created2}" "pod created by the StatefulSet controller (API watch)"
@@ -641,16 +640,18 @@ declare -A OLD_UID=() SEEN_DEL=() SEEN_NEW=() SEEN_READY=() T_DEL=() T_NEW=() T_
 for pod in "${K8S_PODS[@]}"; do OLD_UID[${pod}]=$(k8s_pod_field "${pod}" '{.metadata.uid}'); done
 DEL_ORDER=()
 ROLL_READY=()
-n=0
-while k8s_alive "${ROLLOUT_PID}"; do
-  (($(now_ms) - ROLL_T0 < 420000)) || fail "the rolling restart did not finish within 420s"
-  if ((n++ % 10 == 9)) && f=$(pod_failure); then fail "${f}"; fi
-  while read -r t ev name uid _phase ready del node ip; do
+# roll_events: reads the watch lines recorded since the last call; narrates
+# deletions, re-creations and Ready transitions, and checks each new pod's
+# ISR view when it turns Ready.
+roll_events() {
+  local t ev name uid _phase ready del node ip view p total
+  total=$(wc -l <"${K8S_POD_WATCH}")
+  while IFS='|' read -r t ev name uid _phase ready del node ip; do
     if [[ ${uid} == "${OLD_UID[${name}]:-}" && ${del} != - && -z ${SEEN_DEL[${name}]:-} ]]; then
       SEEN_DEL[${name}]=1
       T_DEL[${name}]=${t}
       DEL_ORDER+=("${name}")
-      say "${name}: deleted by the StatefulSet controller (deletionTimestamp set); $(progress_line)"
+      say "${name}: deleted by the StatefulSet controller; $(progress_line)"
     elif [[ ${uid} != "${OLD_UID[${name}]:-}" && -z ${SEEN_NEW[${name}]:-} ]]; then
       SEEN_NEW[${name}]=${uid}
       T_NEW[${name}]=${t}
@@ -667,10 +668,22 @@ while k8s_alive "${ROLLOUT_PID}"; do
       ROLL_READY+=("${name} $(secs $((t - T_NEW[${name}])))s")
       say "${name}: Ready on ${node} (${ip}) $(secs $((t - T_NEW[${name}])))s after it was recreated; its ISR view ${view}; $(progress_line)"
     fi
-  done < <(tail -n "+$((roll_mark + 1))" "${K8S_POD_WATCH}")
-  roll_mark=$(wc -l <"${K8S_POD_WATCH}")
+  done < <(sed -n "$((roll_mark + 1)),${total}p" "${K8S_POD_WATCH}")
+  roll_mark=${total}
+}
+n=0
+while k8s_alive "${ROLLOUT_PID}"; do
+  (($(now_ms) - ROLL_T0 < 420000)) || fail "the rolling restart did not finish within 420s"
+  if ((n++ % 10 == 9)) && f=$(pod_failure); then fail "${f}"; fi
+  roll_events
   nap 0.2
 done
+# The recorder may be a moment behind kubectl rollout status.
+for ((n = 0; n < 50 && ${#SEEN_READY[@]} < ${#K8S_PODS[@]}; n++)); do
+  roll_events
+  nap 0.1
+done
+roll_events
 wait "${ROLLOUT_PID}"
 roll_rc=$?
 show <"${WORK}/client/rollout-status.log"
@@ -730,14 +743,22 @@ say "status --offline samples during the roll: ${SAMPLES} (${FRESH} from agents 
 ((EXPECTED == ACKED + 20000)) || fail "expected ${ACKED} + 20000 acknowledged numbers, the consumer had ${EXPECTED}"
 ((FRESH >= 20)) || fail "too few status samples during the roll (${FRESH}): offline partitions were not watched"
 ((OFFLINE_MAX == 0)) || fail "a partition went offline during the rolling restart (see client/samples)"
+killed=$(cat "${WORK}"/nodes/*/kubelet.log | grep -c "container ${K8S_MAIN} did not exit within the grace period")
+((killed == 0)) || fail "${killed} Kafka container(s) needed SIGKILL at the end of the grace period (see nodes/*/kubelet.log)"
+say "every Kafka container deleted so far (scale-down, roll) exited on SIGTERM within the grace period"
 
 # 7 ---------------------------------------------------------------------------
-step "kubectl delete statefulset; clean up" "The pods terminate gracefully, in parallel; the claims stay" \
-  "(whenDeleted: Retain). Then the kubelets, CoreDNS and the control plane stop; nothing of the run is left."
+step "kubectl delete statefulset; clean up" \
+  "The StatefulSet goes (--cascade=orphan), then its pods, all at once, with a grace period of" \
+  "${TEARDOWN_GRACE:=15}s: the last brokers cannot finish a controlled shutdown once the controller" \
+  "quorum is gone, and would hold on for the manifest's ${K8S_GRACE}s. The claims stay (whenDeleted: Retain)." \
+  "Then the kubelets, CoreDNS and the control plane stop; nothing of the run is left."
 t0=$(now_ms)
-kc -n "${K8S_NS}" delete "statefulset/${K8S_STS}" --wait=false 2>&1 | show
-kwait 200 "the pods gone" -n "${K8S_NS}" wait --for=delete pod -l "app.kubernetes.io/name=${K8S_STS}"
-say "the ${#K8S_PODS[@]} pods are gone after $(secs $(($(now_ms) - t0)))s (each: Kafka stopped on SIGTERM, then its sidecar)"
+kc -n "${K8S_NS}" delete "statefulset/${K8S_STS}" --cascade=orphan 2>&1 | show
+kc -n "${K8S_NS}" delete pods -l "app.kubernetes.io/name=${K8S_STS}" --grace-period="${TEARDOWN_GRACE}" --wait=false 2>&1 | show
+kwait 120 "the pods gone" -n "${K8S_NS}" wait --for=delete pod -l "app.kubernetes.io/name=${K8S_STS}"
+killed=$(cat "${WORK}"/nodes/*/kubelet.log | grep -c "container ${K8S_MAIN} did not exit within the grace period")
+say "the ${#K8S_PODS[@]} pods are gone after $(secs $(($(now_ms) - t0)))s; ${killed} Kafka container(s) needed SIGKILL (no quorum left)"
 claims=$(kc -n "${K8S_NS}" get pvc -o name | wc -l)
 ((claims == K8S_REPLICAS)) || fail "${claims} claims left after deleting the StatefulSet, want ${K8S_REPLICAS} (whenDeleted: Retain)"
 say "the ${claims} PersistentVolumeClaims are kept"

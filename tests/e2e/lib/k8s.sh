@@ -310,16 +310,17 @@ spec:
 
 # k8s_watch_pods: records every change of the StatefulSet's pods as the API
 # reports it, with the local time: WORK/client/pods.watch, lines of
-#   TIME_MS EVENT NAME UID PHASE READY DELETING NODE POD_IP
+#   TIME_MS|EVENT|NAME|UID|PHASE|READY|DELETION_TIMESTAMP|NODE|POD_IP
+# ("-" for an empty field).
 k8s_watch_pods() {
   local tmpl
-  tmpl='{.type} {.object.metadata.name} {.object.metadata.uid} {.object.status.phase} '
-  tmpl+='{.object.status.conditions[?(@.type=="Ready")].status} '
-  tmpl+='{.object.metadata.deletionTimestamp} {.object.spec.nodeName} {.object.status.podIP}{"\n"}'
+  tmpl='{.type}|{.object.metadata.name}|{.object.metadata.uid}|{.object.status.phase}|'
+  tmpl+='{.object.status.conditions[?(@.type=="Ready")].status}|'
+  tmpl+='{.object.metadata.deletionTimestamp}|{.object.spec.nodeName}|{.object.status.podIP}{"\n"}'
   {
     kc -n "${K8S_NS}" get pods -l "app.kubernetes.io/name=${K8S_STS}" --watch --output-watch-events \
-      -o "jsonpath=${tmpl}" 2>/dev/null | while read -r ev name uid phase ready del node ip; do
-      printf '%s %s %s %s %s %s %s %s %s\n' "$(now_ms)" "${ev}" "${name}" "${uid}" "${phase:--}" \
+      -o "jsonpath=${tmpl}" 2>/dev/null | while IFS='|' read -r ev name uid phase ready del node ip; do
+      printf '%s|%s|%s|%s|%s|%s|%s|%s|%s\n' "$(now_ms)" "${ev}" "${name}" "${uid}" "${phase:--}" \
         "${ready:--}" "${del:--}" "${node:--}" "${ip:--}"
     done
   } >>"${K8S_POD_WATCH}" &
