@@ -631,13 +631,13 @@ producing() {
 await 30 "the producer's first acknowledgements" producing
 ROLL_T0=$(now_ms)
 roll_mark=$(wc -l <"${K8S_POD_WATCH}")
+declare -A OLD_UID=() SEEN_DEL=() SEEN_NEW=() SEEN_READY=() T_DEL=() T_NEW=() T_READY=()
+for pod in "${K8S_PODS[@]}"; do OLD_UID[${pod}]=$(k8s_pod_field "${pod}" '{.metadata.uid}'); done
 kc -n "${K8S_NS}" rollout restart "statefulset/${K8S_STS}" 2>&1 | show
 kc -n "${K8S_NS}" rollout status "statefulset/${K8S_STS}" --timeout=420s >"${WORK}/client/rollout-status.log" 2>&1 &
 ROLLOUT_PID=$!
 K8S_HELPERS+=("${ROLLOUT_PID}")
 say "kubectl rollout status statefulset/${K8S_STS} is the witness; the API's pod events as they come:"
-declare -A OLD_UID=() SEEN_DEL=() SEEN_NEW=() SEEN_READY=() T_DEL=() T_NEW=() T_READY=()
-for pod in "${K8S_PODS[@]}"; do OLD_UID[${pod}]=$(k8s_pod_field "${pod}" '{.metadata.uid}'); done
 DEL_ORDER=()
 ROLL_READY=()
 # roll_events: reads the watch lines recorded since the last call; narrates
@@ -652,7 +652,7 @@ roll_events() {
       T_DEL[${name}]=${t}
       DEL_ORDER+=("${name}")
       say "${name}: deleted by the StatefulSet controller; $(progress_line)"
-    elif [[ ${uid} != "${OLD_UID[${name}]:-}" && -z ${SEEN_NEW[${name}]:-} ]]; then
+    elif [[ ${ev} == ADDED && ${uid} != "${OLD_UID[${name}]:-}" && -z ${SEEN_NEW[${name}]:-} ]]; then
       SEEN_NEW[${name}]=${uid}
       T_NEW[${name}]=${t}
       say "${name}: recreated (uid ${uid:0:8}...)"
