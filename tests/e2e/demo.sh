@@ -532,6 +532,10 @@ ip netns exec "${PODS_NODE_NS}" grpcurl -plaintext -max-time 600 "${ip2}:${K8S_R
 K8S_HELPERS+=($!)
 WATCH_PID=$!
 say "grpcurl ... kafka_agent.v1.KafkaAgent/WatchStatus on kafka-2 (${ip2}) records every change"
+# publishNotReadyAddresses: the name resolves while the pod is not Ready.
+await 10 "${fqdn2} to resolve to the new kafka-2's address ${ip2}" dns_is "${fqdn2}" "${ip2}"
+! api_ready kafka-2 || fail "kafka-2 is already Ready; cannot show that its name resolves before it is"
+say "kafka-2 is not Ready yet, and its name already resolves to its new address (publishNotReadyAddresses: true)"
 last=''
 t_reg=''
 t_ready=''
@@ -574,7 +578,6 @@ t_api=$(awk -F'|' -v u="${uid2}" '$4 == u && $6 == "True" { print $1; exit }' "$
 KAFKA2_READY_MS=$((t_api - recreated))
 say "kafka-2: broker registered $(secs $((t_reg - recreated)))s, Ready in the API $(secs "${KAFKA2_READY_MS}")s after kubectl scale (last seen out of an ISR at +$(secs $((t_behind - recreated)))s)"
 no_unknown_host kafka-2
-await 10 "${fqdn2} to resolve to the new kafka-2's address ${ip2}" dns_is "${fqdn2}" "${ip2}"
 nap 2.5
 kill -TERM "${WATCH_PID}" 2>/dev/null
 wait "${WATCH_PID}" 2>/dev/null
