@@ -131,7 +131,7 @@ func TestContainerEnvAsTheKubeletBuildsIt(t *testing.T) {
 	k := &Kubelet{client: client, cfg: config{nodeIP: "10.244.7.1", capacity: "cpu=4,memory=8Gi"}}
 	pod := &v1.Pod{
 		ObjectMeta: metav1.ObjectMeta{Namespace: "kafka", Name: "kafka-2", UID: "u-1", Labels: map[string]string{"app": "kafka"}},
-		Spec: v1.PodSpec{NodeName: "node-3", ServiceAccountName: "kafka", EnableServiceLinks: ptr.To(false)},
+		Spec:       v1.PodSpec{NodeName: "node-3", ServiceAccountName: "kafka", EnableServiceLinks: ptr.To(false)},
 	}
 	w := &podWorker{k: k, pod: pod, podIP: netip.MustParseAddr("10.244.7.130")}
 	c := &v1.Container{Name: "kafka",
@@ -243,7 +243,7 @@ func TestBuildStatusConditionsAndReadiness(t *testing.T) {
 	}
 	readySince := w.conds[v1.PodReady].LastTransitionTime
 	st = w.buildStatus()
-	if !w.conds[v1.PodReady].LastTransitionTime.Equal(&readySince) {
+	if got := w.conds[v1.PodReady].LastTransitionTime; !got.Equal(&readySince) {
 		t.Error("Ready's lastTransitionTime moved without a transition (minReadySeconds counts from it)")
 	}
 	// A sidecar that is not ready keeps the pod from Ready (Kubernetes >= 1.29).
