@@ -39,9 +39,10 @@
 # interrupted (everything is removed, the work directory too).
 # Environment: E2E_RATE (producer messages/s, default 1000), KEEP=1 (keep
 # the work directory of a passing or interrupted run), E2E_WORK_ROOT (default
-# /tmp), E2E_KAFKA_HEAP_OPTS (default -Xms384m -Xmx384m), E2E_AGENT_ROOTFS
-# (the agent image's unpacked root filesystem; default: staged from AGENT_BIN
-# with container/stage-rootfs.sh).
+# /tmp), E2E_KAFKA_HEAP_OPTS (default -Xms384m -Xmx384m), E2E_AGENT_IMAGE
+# (the agent image's archive, unpacked with container/unpack-image.sh) or
+# E2E_AGENT_ROOTFS (its unpacked root filesystem); default: a root staged
+# from AGENT_BIN with container/stage-rootfs.sh.
 set -uo pipefail
 
 MODE=demo

@@ -233,10 +233,20 @@ EOF
   done
   say "CoreDNS ready on ${PODS_DNS_IP}:53 after $(secs $(($(now_ms) - t0)))s (kubernetes plugin: records from Services and EndpointSlices)"
 
-  # The images: kafka-agent:* from an image root filesystem (the unpacked
-  # image, E2E_AGENT_ROOTFS, or one staged from the binary under test);
+  # The images: kafka-agent:* from an image root filesystem (the image
+  # archive E2E_AGENT_IMAGE unpacked with container/unpack-image.sh, an
+  # unpacked root E2E_AGENT_ROOTFS, or one staged from the binary under test);
   # apache/kafka:* emulated with Kafka's jars (its image cannot be fetched).
-  if [[ -n ${E2E_AGENT_ROOTFS:-} ]]; then
+  local agent_config='{}'
+  if [[ -n ${E2E_AGENT_IMAGE:-} ]]; then
+    [[ -x ${ROOT}/container/unpack-image.sh ]] ||
+      { echo "k8s: E2E_AGENT_IMAGE needs container/unpack-image.sh" >&2; return 1; }
+    K8S_AGENT_ROOTFS=${WORK}/images/kafka-agent
+    "${ROOT}/container/unpack-image.sh" --config "${WORK}/images/kafka-agent.config.json" \
+      "${E2E_AGENT_IMAGE}" "${K8S_AGENT_ROOTFS}" >"${WORK}/images/unpack.log" 2>&1 ||
+      { cat "${WORK}/images/unpack.log" >&2; return 1; }
+    agent_config=$(jq -c '.config // .' "${WORK}/images/kafka-agent.config.json") || return 1
+  elif [[ -n ${E2E_AGENT_ROOTFS:-} ]]; then
     K8S_AGENT_ROOTFS=${E2E_AGENT_ROOTFS}
     [[ -x ${K8S_AGENT_ROOTFS}/kafka-agent ]] ||
       { echo "k8s: E2E_AGENT_ROOTFS=${K8S_AGENT_ROOTFS} has no /kafka-agent" >&2; return 1; }
@@ -251,9 +261,15 @@ EOF
   K8S_KAFKA_LIBS=$("${ROOT}/tests/integration/kafka/fetch.sh" --print-libs) || return 1
   chmod -R a+rX "${WORK}/images" || return 1
   K8S_KAFKA_HEAP=${E2E_KAFKA_HEAP_OPTS:--Xms384m -Xmx384m}
+  # The agent image's own entrypoint, user, env and working directory when
+  # its config is known (E2E_AGENT_IMAGE), else those of container/Dockerfile.
   jq -n --arg agent "${K8S_AGENT_ROOTFS}" --arg docker "${WORK}/images/kafka/docker" \
-    --arg libs "${K8S_KAFKA_LIBS}" --arg heap "${K8S_KAFKA_HEAP}" '{images: [
-      {match: "kafka-agent:*", rootfs: $agent, entrypoint: ["/kafka-agent"], user: "65532:65532"},
+    --arg libs "${K8S_KAFKA_LIBS}" --arg heap "${K8S_KAFKA_HEAP}" --argjson cfg "${agent_config}" '{images: [
+      ({match: "kafka-agent:*", rootfs: $agent,
+        entrypoint: ($cfg.Entrypoint // ["/kafka-agent"]), user: ($cfg.User // "65532:65532")}
+       + (if $cfg.Cmd then {cmd: $cfg.Cmd} else {} end)
+       + (if $cfg.Env then {env: $cfg.Env} else {} end)
+       + (if $cfg.WorkingDir then {workingDir: $cfg.WorkingDir} else {} end)),
       {match: "apache/kafka:*", entrypoint: ["/etc/kafka/docker/run"],
        cmd: ["--shared-config", "/mnt/shared/config", "--work", "/opt/kafka", "--tmp", "/tmp",
              "--libs", "/opt/kafka/libs", "--defaults", "/etc/kafka/docker"],
