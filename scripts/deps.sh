@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build, the tests and the demo need on a fresh Debian 12
 # machine: Debian packages, the Go-built probe clients and manifest tools, the
-# Kubernetes control plane (tests/k8s/build.sh), and Apache Kafka's jars. Idempotent and quick when everything is already there.
+# Kubernetes control plane (tests/k8s/build.sh), and Apache Kafka's jars.
+# Idempotent and quick when everything is already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
