@@ -773,7 +773,7 @@ left=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -c "^ka-${RUN}-")
 mounts=$(findmnt -rn -o TARGET,SOURCE | grep -c -- "${WORK}")
 [[ ${mounts} == 0 ]] || fail "${mounts} mounts under ${WORK} are left"
 alive=$(pgrep -f -- "${WORK}/" | grep -vc "^$$\$")
-[[ ${alive} == 0 ]] || fail "${alive} processes of the run are still running: $(pgrep -af -- "${WORK}/" | head -3)"
+[[ ${alive} == 0 ]] || fail "${alive} processes of the run are still running: $(pgrep -af -- "${WORK}/" | sed -n 1,3p)"
 [[ ! -e /run/ka-pods/${RUN} && ! -e /etc/netns/ka-${RUN}-node ]] || fail "state of the run is left in /run/ka-pods or /etc/netns"
 say "nothing left: no namespace ka-${RUN}-*, no mount, no process of the run (control plane, kubelets, containers)"
 OK=1

@@ -140,7 +140,7 @@ own_pid() {
   [[ -f ${f} ]] || return 1
   pid=$(<"${f}")
   pid_alive "${pid}" || return 1
-  tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null | grep -qF -- "${DIR}/" || return 1
+  grep -qF -- "${DIR}/" <(tr '\0' ' ' <"/proc/${pid}/cmdline" 2>/dev/null) || return 1
   printf '%s\n' "${pid}"
 }
 
@@ -184,7 +184,7 @@ cmd_start() {
     { echo "cluster.sh: bad --port-base '${base}': a port number 1024-65000" >&2; exit 2; }
   [[ ${TIMEOUT} =~ ^[0-9]+$ ]] || { echo "cluster.sh: bad --timeout '${TIMEOUT}': whole seconds" >&2; exit 2; }
   if [[ -z ${advertise} ]]; then
-    advertise=$(ip -4 -o addr show scope global 2>/dev/null | awk '{ sub("/.*", "", $4); print $4; exit }')
+    advertise=$(ip -4 -o addr show scope global 2>/dev/null | awk 'NR == 1 { sub("/.*", "", $4); print $4 }')
     [[ -n ${advertise} ]] || die "no global IPv4 address in this network namespace: pass --advertise-address"
   fi
   [[ ${advertise} != 127.* ]] || die "--advertise-address ${advertise} is loopback: the kubernetes Service's endpoints reject it"
