@@ -255,8 +255,10 @@ EOF
     "${ROOT}/container/stage-rootfs.sh" "${AGENT}" "${K8S_AGENT_ROOTFS}" >"${WORK}/images/stage.log" 2>&1 ||
       { cat "${WORK}/images/stage.log" >&2; return 1; }
   fi
-  mkdir -p "${WORK}/images/kafka/docker" || return 1
+  # (the entrypoint's libraries in docker/lib/, where run-kafka.sh looks).
+  mkdir -p "${WORK}/images/kafka/docker/lib" || return 1
   cp "${ROOT}/tests/e2e/kafka-pod/run-kafka.sh" "${WORK}/images/kafka/docker/run" || return 1
+  cp "${ROOT}/tests/lib/common.sh" "${ROOT}/tests/lib/kafka.sh" "${WORK}/images/kafka/docker/lib/" || return 1
   cp "${ROOT}"/tests/e2e/kafka-pod/etc-kafka-docker/* "${WORK}/images/kafka/docker/" || return 1
   K8S_KAFKA_LIBS=$("${ROOT}/tests/integration/kafka/fetch.sh" --print-libs) || return 1
   chmod -R a+rX "${WORK}/images" || return 1
