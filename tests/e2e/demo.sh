@@ -60,14 +60,14 @@ case ":${PATH}:" in
   *:/usr/sbin:*) ;;
   *) PATH="${PATH}:/usr/sbin:/sbin" ;;
 esac
-# shellcheck source=scripts/env.sh
-. "${ROOT}/scripts/env.sh"
+# shellcheck source=tests/lib/common.sh
+. "${ROOT}/tests/lib/common.sh"
 # shellcheck source=tests/lib/pods.sh
 . "${ROOT}/tests/lib/pods.sh"
 # shellcheck source=tests/e2e/lib/k8s.sh
 . "${ROOT}/tests/e2e/lib/k8s.sh"
 
-T0=$(now_ms)
+T0=${LIB_T0}
 
 # ---------------------------------------------------------------- preflight
 
@@ -148,7 +148,7 @@ fail() {
 cleanup() {
   local rc=$?
   trap '' INT TERM
-  if [[ -n ${K8S_NAP_FD:-} ]]; then
+  if [[ -n ${K8S_DIR:-} ]]; then
     ((OK)) || say "cleaning up: stopping the nodes' pods, the kubelets, CoreDNS, the control plane; removing the namespaces..."
     k8s_stop_all
   fi
@@ -167,9 +167,7 @@ cleanup() {
   fi
   exit "${rc}"
 }
-trap cleanup EXIT
-trap 'printf "\n"; say "interrupted"; k8s_on_signal 2' INT
-trap 'say "terminated"; k8s_on_signal 15' TERM
+exit_traps cleanup
 
 # ---------------------------------------------------------------- helpers
 
@@ -676,7 +674,7 @@ roll_events() {
   roll_mark=${total}
 }
 n=0
-while k8s_alive "${ROLLOUT_PID}"; do
+while alive "${ROLLOUT_PID}"; do
   (($(now_ms) - ROLL_T0 < 420000)) || fail "the rolling restart did not finish within 420s"
   if ((n++ % 10 == 9)) && f=$(pod_failure); then fail "${f}"; fi
   roll_events

@@ -21,93 +21,22 @@
 # and PVCs, the scheduler binds them, the EndpointSlice controller and CoreDNS
 # make the DNS records.
 #
-# The caller sets ROOT, AGENT, WORK, RUN, T0 and sources this file (after
-# tests/lib/pods.sh). Functions are documented where they are defined.
+# The caller sets ROOT, AGENT, WORK, RUN and sources this file (after
+# tests/lib/pods.sh, which brings tests/lib/common.sh: now_ms, secs, say,
+# info, show, nap, alive, on_signal). Functions are documented where they are defined.
 
 K8S_NODES=${K8S_NODES:-3}
 K8S_HELPERS=()
 declare -A K8S_PIDS=()
 
-# ---------------------------------------------------------------- output
-
-now_ms() {
-  local t=${EPOCHREALTIME/./}
-  printf '%s\n' $((t / 1000))
-}
-
-# Seconds with one decimal from milliseconds.
-secs() {
-  printf '%d.%d' $(($1 / 1000)) $((($1 % 1000) / 100))
-}
-
-# say MSG: one line with the time since the start of the run.
-say() {
-  local t=$(($(now_ms) - T0))
-  printf '[%6s] %s\n' "$(secs "${t}")s" "$*"
-}
-
-# info MSG: an explanation, indented under the step.
-info() {
-  printf '          %s\n' "$@"
-}
-
-# show: stdin indented (a command's output).
-show() {
-  sed 's/^/            /'
-}
-
-# ---------------------------------------------------------------- waiting
-
-# nap SECONDS: sleep without a child process (a read that times out on a
-# FIFO nobody writes), so a killed helper leaves no orphaned `sleep`.
-# A signal trap must not `exit` while bash is inside `read -t` (bash 5.2
-# crashes when its timer fires later into the exiting shell), so traps call
-# k8s_on_signal, which defers the exit to the end of the nap.
-K8S_IN_NAP=0
-K8S_SIGNAL=0
-nap() {
-  local whole=${1%%.*} frac=0 now end chunk t
-  [[ $1 != *.* ]] || frac=${1#*.}
-  frac=${frac}000
-  t=${EPOCHREALTIME/./}
-  now=$((t / 1000))
-  end=$((now + 10#${whole:-0} * 1000 + 10#${frac:0:3}))
-  K8S_IN_NAP=1
-  while ((now < end && K8S_SIGNAL == 0)); do
-    chunk=$((end - now > 250 ? 250 : end - now))
-    printf -v t '0.%03d' "${chunk}"
-    read -r -t "${t}" -u "${K8S_NAP_FD}" _
-    t=${EPOCHREALTIME/./}
-    now=$((t / 1000))
-  done
-  K8S_IN_NAP=0
-  if ((K8S_SIGNAL)); then exit $((128 + K8S_SIGNAL)); fi
-  return 0
-}
-
-# k8s_on_signal NUMBER: for INT/TERM traps: exit 128+NUMBER now, or at the
-# end of the current nap.
-k8s_on_signal() {
-  if ((K8S_IN_NAP)); then
-    K8S_SIGNAL=$1
-    return 0
-  fi
-  exit $((128 + $1))
-}
-
-k8s_alive() {
-  local st=''
-  [[ -r /proc/$1/stat ]] || return 1
-  read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null || return 1
-  [[ ${st} != Z && ${st} != X ]]
-}
+# Time, waiting, saying: tests/lib/common.sh (sourced by tests/lib/pods.sh).
 
 # await_exit PID WHAT [SECONDS]: waits until PID has exited (default 150 s);
 # `fail` (the caller's) names WHAT past the limit.
 await_exit() {
   local pid=$1 what=$2 limit=${3:-150} t0
   t0=$(now_ms)
-  while k8s_alive "${pid}"; do
+  while alive "${pid}"; do
     (($(now_ms) - t0 < limit * 1000)) || fail "the ${what} did not finish within ${limit}s"
     nap 0.2
   done
@@ -168,8 +97,6 @@ k8s_setup() {
   local t0 n node cidr kcfg base manifest
   K8S_DIR=${WORK}/k8s
   mkdir -p "${K8S_DIR}" "${WORK}/nodes" "${WORK}/pv" "${WORK}/images" "${WORK}/client" || return 1
-  mkfifo "${WORK}/nap.fifo" || return 1
-  exec {K8S_NAP_FD}<>"${WORK}/nap.fifo"
   K8S_BIN=$("${ROOT}/tests/k8s/build.sh" --print-bin) ||
     { echo "k8s: the control plane is not built: run make deps" >&2; return 1; }
 
@@ -227,7 +154,7 @@ EOF
     >"${K8S_DIR}/coredns.log" 2>&1 </dev/null &
   K8S_PIDS[coredns]=$!
   until [[ $(ip netns exec "${PODS_NODE_NS}" curl -s -o /dev/null -w '%{http_code}' --max-time 1 http://127.0.0.1:8181/ready 2>/dev/null) == 200 ]]; do
-    k8s_alive "${K8S_PIDS[coredns]}" || { tail -n 20 "${K8S_DIR}/coredns.log" >&2; return 1; }
+    alive "${K8S_PIDS[coredns]}" || { tail -n 20 "${K8S_DIR}/coredns.log" >&2; return 1; }
     (($(now_ms) - t0 < 30000)) || { echo "k8s: CoreDNS not ready after 30s" >&2; return 1; }
     nap 0.1
   done
