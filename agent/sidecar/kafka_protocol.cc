@@ -808,24 +808,77 @@ std::string EncodeMetadataRequest(int16_t version,
 
 namespace {
 
-std::vector<int32_t> ReadCompactInt32s(Reader& r, const char* field) {
-  std::vector<int32_t> out;
+// Reads a compact int32 array into `out` (reused: no allocation once it is
+// large enough).
+void ReadCompactInt32s(Reader& r, const char* field, std::vector<int32_t>* out) {
+  out->clear();
   const int32_t n = r.CompactArrayLength(field, 4);
-  out.reserve(n > 0 ? static_cast<size_t>(n) : 0);
-  for (int32_t i = 0; i < n && r.ok(); ++i) out.push_back(r.Int32(field));
-  return out;
+  if (n > 0) out->reserve(static_cast<size_t>(n));
+  for (int32_t i = 0; i < n && r.ok(); ++i) out->push_back(r.Int32(field));
 }
+
+// Collects what a visitor sees into MetadataResponse::topics.
+class CollectTopics : public MetadataTopicVisitor {
+ public:
+  explicit CollectTopics(std::vector<MetadataTopic>* out) : out_(out) {}
+  void Topic(int16_t error_code, absl::string_view name,
+             absl::string_view topic_id, bool is_internal,
+             int32_t partition_count) override {
+    MetadataTopic t;
+    t.error_code = error_code;
+    t.name = std::string(name);
+    t.topic_id = std::string(topic_id);
+    t.is_internal = is_internal;
+    t.partitions.reserve(
+        partition_count > 0 ? static_cast<size_t>(partition_count) : 0);
+    out_->push_back(std::move(t));
+  }
+  void Partition(int16_t error_code, int32_t partition_index,
+                 int32_t leader_id, int32_t leader_epoch,
+                 absl::Span<const int32_t> replica_nodes,
+                 absl::Span<const int32_t> isr_nodes,
+                 absl::Span<const int32_t> offline_replicas) override {
+    MetadataPartition p;
+    p.error_code = error_code;
+    p.partition_index = partition_index;
+    p.leader_id = leader_id;
+    p.leader_epoch = leader_epoch;
+    p.replica_nodes.assign(replica_nodes.begin(), replica_nodes.end());
+    p.isr_nodes.assign(isr_nodes.begin(), isr_nodes.end());
+    p.offline_replicas.assign(offline_replicas.begin(),
+                              offline_replicas.end());
+    out_->back().partitions.push_back(std::move(p));
+  }
+
+ private:
+  std::vector<MetadataTopic>* out_;
+};
 
 }  // namespace
 
+void VisitMetadataTopics(const std::vector<MetadataTopic>& topics,
+                         MetadataTopicVisitor& visitor) {
+  for (const MetadataTopic& t : topics) {
+    visitor.Topic(t.error_code, t.name, t.topic_id, t.is_internal,
+                  static_cast<int32_t>(t.partitions.size()));
+    for (const MetadataPartition& p : t.partitions) {
+      visitor.Partition(p.error_code, p.partition_index, p.leader_id,
+                        p.leader_epoch, p.replica_nodes, p.isr_nodes,
+                        p.offline_replicas);
+    }
+  }
+}
+
 absl::StatusOr<MetadataResponse> DecodeMetadataResponse(
-    int16_t version, absl::string_view body) {
+    int16_t version, absl::string_view body, MetadataTopicVisitor* visitor) {
   if (version < 9) {
     return absl::InvalidArgumentError(
         absl::StrCat("Metadata v", version, " is not flexible; use v9+"));
   }
   Reader r(body);
   MetadataResponse out;
+  CollectTopics collect(&out.topics);
+  MetadataTopicVisitor& v = visitor != nullptr ? *visitor : collect;
   out.throttle_time_ms = r.Int32("Metadata.ThrottleTimeMs");
   // NodeId 4, Host >= 1, Port 4, Rack >= 1, tagged >= 1.
   const int32_t nb = r.CompactArrayLength("Metadata.Brokers", 11);
@@ -844,36 +897,40 @@ absl::StatusOr<MetadataResponse> DecodeMetadataResponse(
   // TopicAuthorizedOperations 4, tagged >= 1.
   const int32_t nt = r.CompactArrayLength("Metadata.Topics",
                                           10 + (version >= 10 ? 16 : 0));
-  out.topics.reserve(nt > 0 ? static_cast<size_t>(nt) : 0);
+  if (visitor == nullptr) {
+    out.topics.reserve(nt > 0 ? static_cast<size_t>(nt) : 0);
+  }
+  std::vector<int32_t> replicas, isr, offline;
+  std::string name, topic_id;
   for (int32_t i = 0; i < nt && r.ok(); ++i) {
-    MetadataTopic t;
-    t.error_code = r.Int16("Topic.ErrorCode");
+    const int16_t error_code = r.Int16("Topic.ErrorCode");
     if (version >= 12) {
-      t.name = r.CompactNullableString("Topic.Name").value_or("");
+      std::optional<std::string> n = r.CompactNullableString("Topic.Name");
+      name = n ? std::move(*n) : std::string();
     } else {
-      t.name = r.CompactString("Topic.Name");
+      name = r.CompactString("Topic.Name");
     }
-    if (version >= 10) t.topic_id = r.Uuid("Topic.TopicId");
-    t.is_internal = r.Bool("Topic.IsInternal");
+    topic_id = version >= 10 ? r.Uuid("Topic.TopicId") : std::string();
+    const bool is_internal = r.Bool("Topic.IsInternal");
     // ErrorCode 2, PartitionIndex 4, LeaderId 4, LeaderEpoch 4, three
     // arrays >= 1 each, tagged >= 1.
     const int32_t np = r.CompactArrayLength("Topic.Partitions", 18);
-    t.partitions.reserve(np > 0 ? static_cast<size_t>(np) : 0);
+    if (!r.ok()) break;
+    v.Topic(error_code, name, topic_id, is_internal, np);
     for (int32_t j = 0; j < np && r.ok(); ++j) {
-      MetadataPartition p;
-      p.error_code = r.Int16("Partition.ErrorCode");
-      p.partition_index = r.Int32("Partition.PartitionIndex");
-      p.leader_id = r.Int32("Partition.LeaderId");
-      p.leader_epoch = r.Int32("Partition.LeaderEpoch");
-      p.replica_nodes = ReadCompactInt32s(r, "Partition.ReplicaNodes");
-      p.isr_nodes = ReadCompactInt32s(r, "Partition.IsrNodes");
-      p.offline_replicas = ReadCompactInt32s(r, "Partition.OfflineReplicas");
+      const int16_t p_error = r.Int16("Partition.ErrorCode");
+      const int32_t index = r.Int32("Partition.PartitionIndex");
+      const int32_t leader = r.Int32("Partition.LeaderId");
+      const int32_t epoch = r.Int32("Partition.LeaderEpoch");
+      ReadCompactInt32s(r, "Partition.ReplicaNodes", &replicas);
+      ReadCompactInt32s(r, "Partition.IsrNodes", &isr);
+      ReadCompactInt32s(r, "Partition.OfflineReplicas", &offline);
       r.SkipTaggedFields("Partition tagged fields");
-      t.partitions.push_back(std::move(p));
+      if (!r.ok()) break;
+      v.Partition(p_error, index, leader, epoch, replicas, isr, offline);
     }
     (void)r.Int32("Topic.TopicAuthorizedOperations");
     r.SkipTaggedFields("Topic tagged fields");
-    out.topics.push_back(std::move(t));
   }
   if (version <= 10) (void)r.Int32("Metadata.ClusterAuthorizedOperations");
   if (version >= 13) out.error_code = r.Int16("Metadata.ErrorCode");

@@ -22,6 +22,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "absl/types/span.h"
 
 namespace kafka_agent {
 namespace wire {
@@ -367,8 +368,36 @@ struct MetadataResponse {
   int16_t error_code = 0;  // v13+
 };
 
-absl::StatusOr<MetadataResponse> DecodeMetadataResponse(int16_t version,
-                                                        absl::string_view body);
+// Receives the topics and partitions of a Metadata response as they are
+// decoded, so a caller can keep them in its own form without the vectors of
+// MetadataResponse. Spans are valid during the call only. After a decoding
+// error, what was seen is incomplete and must be dropped.
+class MetadataTopicVisitor {
+ public:
+  virtual ~MetadataTopicVisitor() = default;
+  // `name` is empty when the broker sent null (v12+); `topic_id` is 16 raw
+  // bytes (v10+) or empty.
+  virtual void Topic(int16_t error_code, absl::string_view name,
+                     absl::string_view topic_id, bool is_internal,
+                     int32_t partition_count) = 0;
+  // A partition of the latest topic.
+  virtual void Partition(int16_t error_code, int32_t partition_index,
+                         int32_t leader_id, int32_t leader_epoch,
+                         absl::Span<const int32_t> replica_nodes,
+                         absl::Span<const int32_t> isr_nodes,
+                         absl::Span<const int32_t> offline_replicas) = 0;
+};
+
+// Decodes a Metadata response body. With `topics` null the topics land in
+// MetadataResponse::topics; otherwise they go to `topics` as they are read
+// and MetadataResponse::topics stays empty.
+absl::StatusOr<MetadataResponse> DecodeMetadataResponse(
+    int16_t version, absl::string_view body,
+    MetadataTopicVisitor* topics = nullptr);
+
+// Hands decoded topics to a visitor (for fakes that answer with vectors).
+void VisitMetadataTopics(const std::vector<MetadataTopic>& topics,
+                         MetadataTopicVisitor& visitor);
 
 // --- ListPartitionReassignments (key 46), version 0 --------------------------
 

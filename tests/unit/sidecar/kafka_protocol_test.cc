@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/unit/sidecar/kafka_golden.h"
@@ -272,6 +274,49 @@ TEST(KafkaProtocolTest, MetadataRequestAndResponseV12) {
   EXPECT_THAT(p.offline_replicas, ElementsAre(1));
   EXPECT_THAT(DecodeMetadataResponse(8, golden::MetadataV12()),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("v8")));
+}
+
+// The visitor sees what the vectors would hold, and the vectors stay empty.
+TEST(KafkaProtocolTest, MetadataResponseThroughAVisitor) {
+  struct Seen : MetadataTopicVisitor {
+    void Topic(int16_t error_code, absl::string_view name,
+               absl::string_view topic_id, bool is_internal,
+               int32_t partition_count) override {
+      log.push_back(absl::StrCat("topic ", name, " err ", error_code, " id ",
+                                 topic_id.size(), " internal ", is_internal,
+                                 " n ", partition_count));
+    }
+    void Partition(int16_t error_code, int32_t index, int32_t leader,
+                   int32_t epoch, absl::Span<const int32_t> replicas,
+                   absl::Span<const int32_t> isr,
+                   absl::Span<const int32_t> offline) override {
+      log.push_back(absl::StrCat(
+          "partition ", index, " err ", error_code, " leader ", leader,
+          " epoch ", epoch, " replicas ", absl::StrJoin(replicas, ","),
+          " isr ", absl::StrJoin(isr, ","), " offline ",
+          absl::StrJoin(offline, ",")));
+    }
+    std::vector<std::string> log;
+  } seen;
+  auto r = DecodeMetadataResponse(12, golden::MetadataV12(), &seen);
+  ASSERT_THAT(r, IsOk());
+  EXPECT_TRUE(r->topics.empty());
+  EXPECT_EQ(r->cluster_id, "cid");
+  ASSERT_EQ(r->brokers.size(), 1u);
+  EXPECT_THAT(seen.log,
+              ElementsAre("topic test err 0 id 16 internal 0 n 1",
+                          "partition 0 err 0 leader 0 epoch 5 replicas 0,1 "
+                          "isr 0 offline 1"));
+  // The vectors, replayed, give the same.
+  Seen replay;
+  VisitMetadataTopics(DecodeMetadataResponse(12, golden::MetadataV12())->topics,
+                      replay);
+  EXPECT_EQ(replay.log, seen.log);
+  // Truncated: an error, whatever the visitor saw.
+  const std::string body = golden::MetadataV12();
+  Seen cut;
+  EXPECT_FALSE(
+      DecodeMetadataResponse(12, body.substr(0, body.size() - 3), &cut).ok());
 }
 
 TEST(KafkaProtocolTest, ListPartitionReassignmentsV0) {
