@@ -2,6 +2,9 @@
 // on librdkafka like the agent.
 //
 //   kafka-test-tool create-topic -b BOOTSTRAP -t TOPIC [-p 3] [-r 3] [-c k=v]...
+//                                [--count N [--start K]]
+//       with --count: the N topics TOPIC-<K>..TOPIC-<K+N-1> (numbers padded to
+//       5 digits) in one CreateTopics request.
 //   kafka-test-tool produce -b BOOTSTRAP -t TOPIC [--rate N/s] [--count N]
 //                           [--duration SECONDS] [--stop-file PATH]
 //                           [--start N] [--size BYTES] [--progress-file PATH]
@@ -128,15 +131,29 @@ rd_kafka_t* New(rd_kafka_type_t type, rd_kafka_conf_t* conf) {
 int CreateTopic(const Args& a) {
   rd_kafka_t* rk = New(RD_KAFKA_PRODUCER, Conf(a, {}));
   char err[512];
-  rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
-      a.topic.c_str(), a.partitions, a.replication, err, sizeof(err));
-  if (nt == nullptr) Usage(err);
-  for (auto& [k, v] : a.configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+  std::vector<std::string> names;
+  if (a.count < 0) {
+    names.push_back(a.topic);
+  } else {
+    for (long i = a.start; i < a.start + a.count; ++i) {
+      char n[16];
+      std::snprintf(n, sizeof(n), "-%05ld", i);
+      names.push_back(a.topic + n);
+    }
+  }
+  std::vector<rd_kafka_NewTopic_t*> nts;
+  for (const std::string& name : names) {
+    rd_kafka_NewTopic_t* nt = rd_kafka_NewTopic_new(
+        name.c_str(), a.partitions, a.replication, err, sizeof(err));
+    if (nt == nullptr) Usage(err);
+    for (auto& [k, v] : a.configs) rd_kafka_NewTopic_set_config(nt, k.c_str(), v.c_str());
+    nts.push_back(nt);
+  }
   rd_kafka_AdminOptions_t* opts =
       rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
   rd_kafka_AdminOptions_set_operation_timeout(opts, 30000, err, sizeof(err));
   rd_kafka_queue_t* q = rd_kafka_queue_new(rk);
-  rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
+  rd_kafka_CreateTopics(rk, nts.data(), nts.size(), opts, q);
   rd_kafka_event_t* ev = rd_kafka_queue_poll(q, 40000);
   int rc = 1;
   if (ev == nullptr) {
@@ -157,14 +174,15 @@ int CreateTopic(const Args& a) {
         rc = 1;
       } else {
         std::printf("created topic %s (%d partitions, replication factor %d)\n",
-                    a.topic.c_str(), a.partitions, a.replication);
+                    rd_kafka_topic_result_name(res[i]), a.partitions,
+                    a.replication);
       }
     }
   }
   if (ev) rd_kafka_event_destroy(ev);
   rd_kafka_queue_destroy(q);
   rd_kafka_AdminOptions_destroy(opts);
-  rd_kafka_NewTopic_destroy(nt);
+  rd_kafka_NewTopic_destroy_array(nts.data(), nts.size());
   rd_kafka_destroy(rk);
   return rc;
 }
