@@ -1,5 +1,6 @@
 #include "agent/cli/client.h"
 
+#include <algorithm>
 #include <chrono>
 #include <ostream>
 
@@ -9,6 +10,7 @@
 #include "agent/base/common_flags.h"
 #include "agent/base/status_macros.h"
 #include "agent/sidecar/health.h"
+#include "agent/sidecar/report.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -36,8 +38,10 @@ std::string Json(const google::protobuf::Message& m) {
 }
 
 std::unique_ptr<v1::KafkaAgent::Stub> Connect(const ClientOptions& o) {
-  return v1::KafkaAgent::NewStub(
-      grpc::CreateChannel(o.addr, grpc::InsecureChannelCredentials()));
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kClientMaxReceiveBytes);
+  return v1::KafkaAgent::NewStub(grpc::CreateCustomChannel(
+      o.addr, grpc::InsecureChannelCredentials(), args));
 }
 
 void SetDeadline(grpc::ClientContext* ctx, const ClientOptions& o) {
@@ -47,10 +51,54 @@ void SetDeadline(grpc::ClientContext* ctx, const ClientOptions& o) {
 
 int RpcFailed(std::ostream& err, const ClientOptions& o, const char* what,
               const grpc::Status& s) {
-  err << "kafka-agent: " << what << " on " << o.addr
-           << " failed: " << s.error_message() << " (" << s.error_code()
-           << "); is `kafka-agent serve` running there? (--addr)\n";
+  err << RpcFailureMessage(o, what, s.error_code(), s.error_message());
   return 1;
+}
+
+bool Filtered(const ClientOptions& o) {
+  return o.under_replicated || o.under_min_isr || o.offline ||
+         !o.topic.empty();
+}
+
+std::string StateOf(const v1::Partition& p) {
+  std::vector<std::string> state;
+  if (p.offline()) state.push_back("offline");
+  if (p.under_min_isr()) state.push_back("under-min-isr");
+  if (p.under_replicated()) state.push_back("under-replicated");
+  return state.empty() ? "ok" : absl::StrJoin(state, ",");
+}
+
+size_t TopicWidth(const v1::ListPartitionsResponse& r) {
+  size_t w = 5;
+  for (const v1::Partition& p : r.partitions()) w = std::max(w, p.topic().size());
+  return w;
+}
+
+std::string TableHeader(size_t w) {
+  return absl::StrFormat("%-*s  %9s  %6s  %-12s  %-12s  %7s  %s\n",
+                         static_cast<int>(w), "TOPIC", "PARTITION", "LEADER",
+                         "REPLICAS", "ISR", "MIN-ISR", "STATE");
+}
+
+void AppendRow(const v1::Partition& p, size_t w, std::string* out) {
+  absl::StrAppendFormat(
+      out, "%-*s  %9d  %6s  %-12s  %-12s  %7s  %s\n", static_cast<int>(w),
+      p.topic(), p.partition(),
+      p.leader() < 0 ? "none" : absl::StrCat(p.leader()), Ids(p.replicas()),
+      Ids(p.isr()),
+      p.min_insync_replicas() > 0 ? absl::StrCat(p.min_insync_replicas())
+                                  : "?",
+      StateOf(p));
+}
+
+// "... and N more" after a table cut short.
+std::string MoreLine(int64_t shown, int64_t total) {
+  if (total <= shown) return "";
+  return absl::StrCat(
+      "... ", total - shown, " more partition", total - shown == 1 ? "" : "s",
+      " not shown (", shown, " of ", total,
+      "); --all prints every one, --limit N that many; or filter with "
+      "--topic, --under-replicated, --under-min-isr, --offline\n");
 }
 
 absl::StatusOr<ClientOptions> CommonOptionsFromFlags(const ParsedFlags& f) {
@@ -74,8 +122,13 @@ const std::vector<FlagSpec>& StatusFlags() {
        "only partitions whose ISR is below min.insync.replicas"},
       {"offline", "", FlagKind::kBool, "", "only partitions without a leader"},
       {"topic", "", FlagKind::kString, "", "only this topic"},
+      {"limit", "", FlagKind::kInt, "",
+       absl::StrCat("print at most N partitions (default: ",
+                    kDefaultStatusRows,
+                    " without a filter, all that match with one)")},
+      {"all", "", FlagKind::kBool, "", "print every partition"},
       {"timeout", "KAFKA_AGENT_TIMEOUT", FlagKind::kDuration, "5s",
-       "deadline of the call"},
+       "deadline of each call"},
   };
   return *specs;
 }
@@ -103,6 +156,22 @@ absl::StatusOr<ClientOptions> StatusOptionsFromFlags(const ParsedFlags& f) {
     return absl::InvalidArgumentError(
         "--under-replicated, --under-min-isr and --offline exclude each "
         "other; give one");
+  }
+  KA_ASSIGN_OR_RETURN(bool all, f.Bool("all"));
+  if (f.IsSet("limit")) {
+    if (all) {
+      return absl::InvalidArgumentError(
+          "--limit and --all exclude each other; give one");
+    }
+    KA_ASSIGN_OR_RETURN(int limit, f.Int("limit"));
+    if (limit < 0) {
+      return absl::InvalidArgumentError(
+          absl::StrCat(f.Source("limit"), " ", limit,
+                       " is negative; give a number of rows (0: none)"));
+    }
+    o.limit = limit;
+  } else if (!all && !Filtered(o)) {
+    o.limit = kDefaultStatusRows;
   }
   return o;
 }
@@ -217,39 +286,65 @@ std::string FormatStatusSummary(const v1::AgentStatus& s) {
 }
 
 std::string FormatPartitionTable(const v1::ListPartitionsResponse& r) {
-  size_t w = 5;
-  for (const v1::Partition& p : r.partitions()) w = std::max(w, p.topic().size());
-  std::string out = absl::StrFormat("%-*s  %9s  %6s  %-12s  %-12s  %7s  %s\n",
-                                    static_cast<int>(w), "TOPIC", "PARTITION",
-                                    "LEADER", "REPLICAS", "ISR", "MIN-ISR",
-                                    "STATE");
-  for (const v1::Partition& p : r.partitions()) {
-    std::vector<std::string> state;
-    if (p.offline()) state.push_back("offline");
-    if (p.under_min_isr()) state.push_back("under-min-isr");
-    if (p.under_replicated()) state.push_back("under-replicated");
-    absl::StrAppendFormat(
-        &out, "%-*s  %9d  %6s  %-12s  %-12s  %7s  %s\n", static_cast<int>(w),
-        p.topic(), p.partition(),
-        p.leader() < 0 ? "none" : absl::StrCat(p.leader()), Ids(p.replicas()),
-        Ids(p.isr()),
-        p.min_insync_replicas() > 0 ? absl::StrCat(p.min_insync_replicas())
-                                    : "?",
-        state.empty() ? "ok" : absl::StrJoin(state, ","));
-  }
+  const size_t w = TopicWidth(r);
+  std::string out = TableHeader(w);
+  for (const v1::Partition& p : r.partitions()) AppendRow(p, w, &out);
+  out += MoreLine(r.partitions_size(), r.total_size());
   return out;
 }
 
-std::string FormatRestartSafety(const v1::CheckRestartSafetyResponse& r) {
+std::string FormatRestartSafety(const v1::CheckRestartSafetyResponse& r,
+                                int max_rows) {
   std::string out = absl::StrCat(r.safe() ? "safe" : "UNSAFE", ": ",
                                  r.reason(), "\n");
+  int shown = 0;
   for (const v1::PartitionAtRisk& a : r.at_risk()) {
+    if (shown == max_rows) break;
     const v1::Partition& p = a.partition();
     absl::StrAppendFormat(&out, "  %s-%d: isr [%s] -> %d left; %s\n",
                           p.topic(), p.partition(), Ids(p.isr()), a.isr_after(),
                           a.reason());
+    ++shown;
+  }
+  // An older agent sends no count: it listed them all.
+  const int64_t total = std::max<int64_t>(r.at_risk_count(), r.at_risk_size());
+  if (total > shown) {
+    absl::StrAppendFormat(&out, "  ... and %d more partition%s at risk\n",
+                          total - shown, total - shown == 1 ? "" : "s");
   }
   return out;
+}
+
+std::string RpcFailureMessage(const ClientOptions& o, const char* what,
+                              int code, const std::string& message) {
+  std::string hint;
+  switch (static_cast<grpc::StatusCode>(code)) {
+    case grpc::StatusCode::UNAVAILABLE:
+      hint = "; is `kafka-agent serve` running there? (--addr)";
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      hint = absl::StrCat("; no answer within ",
+                          absl::FormatDuration(o.timeout),
+                          ": is `kafka-agent serve` running and reachable "
+                          "there (--addr), or is a longer --timeout needed?");
+      break;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      hint = absl::StrCat(
+          "; the answer is larger than a message may be (this client takes ",
+          kClientMaxReceiveBytes >> 20,
+          " MiB): narrow it with --topic, --under-replicated, "
+          "--under-min-isr, --offline or --limit, or use an agent that "
+          "pages its answers");
+      break;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      hint = "; the agent there is older than this client "
+             "(kafka-agent --version)";
+      break;
+    default:
+      break;
+  }
+  return absl::StrCat("kafka-agent: ", what, " on ", o.addr,
+                      " failed: ", message, " (", code, ")", hint, "\n");
 }
 
 int RunStatus(const ClientOptions& o, std::ostream& out, std::ostream& err) {
@@ -261,24 +356,75 @@ int RunStatus(const ClientOptions& o, std::ostream& out, std::ostream& err) {
     grpc::Status s = stub->GetStatus(&c, v1::GetStatusRequest(), &status);
     if (!s.ok()) return RpcFailed(err, o, "GetStatus", s);
   }
+  if (o.json) {
+    out << "{\"status\":" << Json(status) << ",\"partitions\":{\"partitions\":[";
+  } else {
+    out << FormatStatusSummary(status) << "\n";
+  }
+  // The partitions a page at a time, each printed as it comes: a million
+  // rows never sit in memory at once.
   v1::ListPartitionsRequest req;
   req.set_topic(o.topic);
   req.set_under_replicated(o.under_replicated);
   req.set_under_min_isr(o.under_min_isr);
   req.set_offline(o.offline);
-  v1::ListPartitionsResponse parts;
-  {
+  int64_t shown = 0, total = 0;
+  size_t width = 0;
+  std::string next_token;
+  google::protobuf::Timestamp snapshot_time;
+  bool has_time = false;
+  for (bool first = true;; first = false) {
+    const int64_t left =
+        o.limit.has_value() ? *o.limit - shown : int64_t{kMaxPageSize};
+    // With nothing left to show, one row still tells the total.
+    req.set_page_size(static_cast<int32_t>(
+        std::clamp<int64_t>(left, 1, kMaxPageSize)));
+    v1::ListPartitionsResponse page;
     grpc::ClientContext c;
     SetDeadline(&c, o);
-    grpc::Status s = stub->ListPartitions(&c, req, &parts);
-    if (!s.ok()) return RpcFailed(err, o, "ListPartitions", s);
+    grpc::Status s = stub->ListPartitions(&c, req, &page);
+    if (!s.ok()) {
+      if (o.json || !first) out << "\n";
+      out.flush();
+      return RpcFailed(err, o, "ListPartitions", s);
+    }
+    if (first) {
+      // An agent without paging sends everything at once, without a total.
+      total = page.total_size() > 0 ? page.total_size() : page.partitions_size();
+      has_time = page.has_snapshot_time();
+      snapshot_time = page.snapshot_time();
+      width = TopicWidth(page);
+      if (!o.json) out << TableHeader(width);
+    }
+    std::string text;
+    for (const v1::Partition& p : page.partitions()) {
+      if (o.limit.has_value() && shown >= *o.limit) break;
+      if (o.json) {
+        if (shown > 0) text += ",";
+        text += Json(p);
+      } else {
+        AppendRow(p, width, &text);
+      }
+      ++shown;
+    }
+    out << text;
+    next_token = page.next_page_token();
+    if (next_token.empty() || (o.limit.has_value() && shown >= *o.limit)) {
+      break;
+    }
+    req.set_page_token(next_token);
   }
   if (o.json) {
-    out << "{\"status\":" << Json(status)
-             << ",\"partitions\":" << Json(parts) << "}\n";
+    // The rest of a ListPartitionsResponse, as Json() would print it.
+    out << "]";
+    if (has_time) {
+      out << ",\"snapshot_time\":\"" << TimeUtil::ToString(snapshot_time)
+          << "\"";
+    }
+    out << ",\"next_page_token\":\"" << (shown < total ? next_token : "")
+        << "\",\"total_size\":" << total << "}}\n";
   } else {
-    out << FormatStatusSummary(status) << "\n"
-             << FormatPartitionTable(parts);
+    out << MoreLine(shown, total);
   }
   out.flush();
   if (status.snapshot_stale() && status.has_snapshot_time()) {

@@ -3,6 +3,7 @@
 #ifndef KAFKA_AGENT_CLI_CLIENT_H_
 #define KAFKA_AGENT_CLI_CLIENT_H_
 
+#include <cstdint>
 #include <iosfwd>
 #include <optional>
 #include <string>
@@ -25,7 +26,18 @@ struct ClientOptions {
   std::string topic;
   std::optional<int> node_id;
   absl::Duration timeout = absl::Seconds(5);
+  // Rows of the partition table `status` prints at most; nullopt: all.
+  std::optional<int64_t> limit;
 };
+
+// Rows `status` prints without a filter, unless --limit or --all says
+// otherwise (with a filter: every matching row).
+inline constexpr int64_t kDefaultStatusRows = 100;
+// At-risk partitions `check-restart` names; the rest are counted.
+inline constexpr int kRestartRowsShown = 10;
+// Answers the client accepts: more than any page of a current agent (2 MiB),
+// and enough for an older agent's unpaged answer of ~200k partitions.
+inline constexpr int kClientMaxReceiveBytes = 64 << 20;
 
 const std::vector<FlagSpec>& StatusFlags();
 const std::vector<FlagSpec>& CheckRestartFlags();
@@ -51,12 +63,23 @@ std::string FormatQuorum(const kafka_agent::v1::QuorumStatus& q);
 std::string FormatStatusSummary(const kafka_agent::v1::AgentStatus& s);
 
 // A table like `kafka-topics --describe`: topic, partition, leader,
-// replicas, ISR, min.insync.replicas and a state column.
+// replicas, ISR, min.insync.replicas and a state column; then, when
+// r.total_size() says more partitions match than it holds, a line saying
+// how many were left out and how to see them.
 std::string FormatPartitionTable(
     const kafka_agent::v1::ListPartitionsResponse& r);
 
+// The verdict, then the first `max_rows` partitions at risk and how many
+// more there are.
 std::string FormatRestartSafety(
-    const kafka_agent::v1::CheckRestartSafetyResponse& r);
+    const kafka_agent::v1::CheckRestartSafetyResponse& r,
+    int max_rows = kRestartRowsShown);
+
+// What a failed call prints: the call, the address, gRPC's message and
+// code, and a hint that fits the code (only a connection failure suggests
+// that no agent runs at the address).
+std::string RpcFailureMessage(const ClientOptions& o, const char* what,
+                              int code, const std::string& message);
 
 }  // namespace kafka_agent
 

@@ -774,7 +774,10 @@ class Connection : public KafkaConnection {
     KA_ASSIGN_OR_RETURN(
         absl::string_view resp_body,
         StripResponseHeader(api_key, version, correlation_id, payload));
-    return std::string(resp_body);
+    // The body in place: a large answer (metadata of many partitions) is
+    // held once, not copied.
+    payload.erase(0, payload.size() - resp_body.size());
+    return payload;
   }
 
   std::string address_;

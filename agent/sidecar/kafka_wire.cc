@@ -194,7 +194,8 @@ class RealKafkaWire : public KafkaWire {
   }
 
   absl::StatusOr<MetadataInfo> Metadata(
-      absl::Time deadline, const std::vector<std::string>* topics) override {
+      absl::Time deadline, const std::vector<std::string>* topics,
+      MetadataTopicVisitor* visitor) override {
     std::lock_guard<std::mutex> lock(mu_);
     if (options_.controllers) {
       return absl::FailedPreconditionError(
@@ -208,7 +209,8 @@ class RealKafkaWire : public KafkaWire {
               c.Call(kMetadata, v, EncodeMetadataRequest(v, topics), deadline));
           KA_ASSIGN_OR_RETURN(
               MetadataResponse r,
-              Decoded(c, kMetadata, v, DecodeMetadataResponse(v, body)));
+              Decoded(c, kMetadata, v,
+                      DecodeMetadataResponse(v, body, visitor)));
           if (r.error_code != kNone) {
             return KafkaErrorStatus(r.error_code, std::nullopt,
                                     What(c, kMetadata, v));

@@ -86,7 +86,8 @@ struct ClusterInfo {
 };
 
 // Topics, partitions (leader, replicas, ISR) and live brokers, as the node
-// that answered knows them (its metadata cache).
+// that answered knows them (its metadata cache). When the call was given a
+// MetadataTopicVisitor, the topics went there and response.topics is empty.
 struct MetadataInfo {
   std::string answered_by;
   int16_t version = -1;
@@ -111,9 +112,12 @@ class KafkaWire {
   virtual absl::StatusOr<ClusterInfo> DescribeCluster(absl::Time deadline) = 0;
   virtual absl::StatusOr<ReassignmentsInfo> ListPartitionReassignments(
       absl::Time deadline) = 0;
-  // `topics` null: every topic. Brokers only.
+  // `topics` null: every topic. Brokers only. With `visitor` set, topics and
+  // partitions go to it as they are decoded (after an error, what it saw is
+  // incomplete).
   virtual absl::StatusOr<MetadataInfo> Metadata(
-      absl::Time deadline, const std::vector<std::string>* topics) = 0;
+      absl::Time deadline, const std::vector<std::string>* topics,
+      MetadataTopicVisitor* visitor) = 0;
 };
 
 struct WireOptions {

@@ -7,43 +7,52 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/logging.h"
+#include "agent/base/memory.h"
 
 namespace kafka_agent {
 
 // Config errors a snapshot carries (GetStatus shows them); the rest counted.
 constexpr size_t kMaxConfigErrors = 20;
+// Free memory goes back to the system after a poll when the partitions
+// table is at least this large (below, the heap stays small anyway).
+constexpr size_t kTrimAfterBytes = 1 << 20;
 
-void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c) {
+void MetadataTableBuilder::Topic(int16_t error_code, absl::string_view name,
+                                 absl::string_view, bool,
+                                 int32_t) {
+  skipping_ = error_code != wire::kNone || name.empty();
+  if (skipping_) {
+    // A topic being created or deleted, or unknown; the next poll sees it
+    // settled.
+    spdlog::debug("metadata: topic {}: {}", name, wire::ErrorName(error_code));
+    topic_errors_.emplace_back(std::string(name), error_code);
+    return;
+  }
+  builder_.AddTopic(name);
+}
+
+void MetadataTableBuilder::Partition(int16_t, int32_t partition_index,
+                                     int32_t leader_id, int32_t,
+                                     absl::Span<const int32_t> replica_nodes,
+                                     absl::Span<const int32_t> isr_nodes,
+                                     absl::Span<const int32_t>) {
+  if (skipping_) return;
+  if (!builder_.AddPartition(partition_index, leader_id, replica_nodes,
+                             isr_nodes)) {
+    spdlog::debug("metadata: partition {} has more than 65535 replicas",
+                  partition_index);
+  }
+}
+
+void ApplyMetadata(const wire::MetadataInfo& md, Partitions partitions,
+                   ClusterMetadata* c) {
   const wire::MetadataResponse& r = md.response;
   c->metadata_answered_by = md.answered_by;
   c->cluster_id = r.cluster_id.value_or("");
   c->brokers.clear();
   for (const wire::MetadataBroker& b : r.brokers) c->brokers.push_back(b.node_id);
   std::sort(c->brokers.begin(), c->brokers.end());
-  c->partitions.clear();
-  for (const wire::MetadataTopic& t : r.topics) {
-    if (t.error_code != wire::kNone || t.name.empty()) {
-      // A topic being created or deleted; the next poll sees it settled.
-      spdlog::debug("metadata: topic {}: {}", t.name,
-                    wire::ErrorName(t.error_code));
-      continue;
-    }
-    for (const wire::MetadataPartition& p : t.partitions) {
-      PartitionState ps;
-      ps.topic = t.name;
-      ps.partition = p.partition_index;
-      ps.leader = p.leader_id;
-      ps.replicas = p.replica_nodes;
-      ps.isr = p.isr_nodes;
-      std::sort(ps.isr.begin(), ps.isr.end());
-      c->partitions.push_back(std::move(ps));
-    }
-  }
-  std::sort(c->partitions.begin(), c->partitions.end(),
-            [](const PartitionState& a, const PartitionState& b) {
-              return std::tie(a.topic, a.partition) <
-                     std::tie(b.topic, b.partition);
-            });
+  c->partitions = std::move(partitions);
 }
 
 QuorumView QuorumViewOf(const wire::QuorumInfo& q) {
@@ -90,7 +99,11 @@ void Poller::FillQuorum(ClusterMetadata* c) {
 }
 
 bool Poller::PollBroker(ClusterMetadata* c) {
-  auto md = local_.Metadata(Deadline(), nullptr);
+  const Partitions& prev = c->partitions;
+  MetadataTableBuilder table;
+  table.Reserve(prev.topics().size(), prev.size(),
+                prev.size() > 0 ? prev.size() * 6 : 0);
+  auto md = local_.Metadata(Deadline(), nullptr, &table);
   c->local.address = options_.local_address;
   if (!md.ok()) {
     c->local.answered = false;
@@ -105,7 +118,7 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   }
   c->local.answered = true;
   c->local.error.clear();
-  ApplyMetadata(*md, c);
+  ApplyMetadata(*md, table.Build(), c);
   FillQuorum(c);
 
   auto cluster = local_.DescribeCluster(Deadline());
@@ -169,7 +182,9 @@ void Poller::PollOnce() {
                  absl::FormatDuration(options_.request_timeout));
   }
   std::shared_ptr<const Snapshot> prev = store_.Get();
-  Snapshot next = *prev;  // what cannot be learned now keeps its last value
+  // What cannot be learned now keeps its last value. The partitions are
+  // shared, not copied.
+  Snapshot next = *prev;
   ClusterMetadata& c = next.cluster;
   const bool fresh =
       options_.roles.broker ? PollBroker(&c) : PollController(&c);
@@ -201,25 +216,34 @@ void Poller::PollOnce() {
   }
 
   if (fresh) {
-    if (configs_ != nullptr) {
+    if (configs_ != nullptr &&
+        (!prev->has_data() || !c.partitions.SameTopics(prev->cluster.partitions))) {
       std::vector<std::string> topics;
-      for (const PartitionState& p : c.partitions) {
-        if (topics.empty() || topics.back() != p.topic) topics.push_back(p.topic);
+      topics.reserve(c.partitions.topics().size());
+      for (const Partitions::Topic& t : c.partitions.topics()) {
+        topics.push_back(t.name);
       }
       configs_->SetTopics(topics);
     }
     next.taken_at = start_wall;
     next.taken_mono = start;
   }
-  std::lock_guard<std::mutex> lock(publish_mu_);
-  FillConfigsAndAssess(&next);
-  next.completed_mono = clock_.Monotonic();
-  store_.Publish(std::move(next));
+  const size_t table_bytes = c.partitions.MemoryBytes();
+  {
+    std::lock_guard<std::mutex> lock(publish_mu_);
+    FillConfigsAndAssess(&next);
+    next.completed_mono = clock_.Monotonic();
+    store_.Publish(std::move(next));
+  }
+  // The previous table (and the answer it was decoded from) are free now,
+  // unless a reader still holds them: give the memory back.
+  prev.reset();
+  if (table_bytes >= kTrimAfterBytes) ReleaseFreeMemory();
 }
 
 void Poller::FillConfigsAndAssess(Snapshot* s) {
   if (configs_ != nullptr) {
-    configs_->Fill(&s->cluster.partitions);
+    s->cluster.partitions = configs_->Fill(s->cluster.partitions);
     s->config_errors =
         configs_->Errors(kMaxConfigErrors, &s->config_error_count);
   }

@@ -14,6 +14,8 @@
 
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
@@ -83,9 +85,38 @@ class Poller {
   MonoTime first_attempt_ = MonoTime::InfinitePast();
 };
 
-// The wire client's Metadata answer as the agent's cluster data (partitions
-// sorted, ISR sorted, topics with an error left out).
-void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c);
+// Builds the partitions table straight from a Metadata answer as the wire
+// client decodes it: no per-partition allocation. Topics with an error
+// (being created or deleted, or unknown) are left out.
+class MetadataTableBuilder : public wire::MetadataTopicVisitor {
+ public:
+  void Reserve(size_t topics, size_t partitions, size_t nodes) {
+    builder_.Reserve(topics, partitions, nodes);
+  }
+  void Topic(int16_t error_code, absl::string_view name,
+             absl::string_view topic_id, bool is_internal,
+             int32_t partition_count) override;
+  void Partition(int16_t error_code, int32_t partition_index,
+                 int32_t leader_id, int32_t leader_epoch,
+                 absl::Span<const int32_t> replica_nodes,
+                 absl::Span<const int32_t> isr_nodes,
+                 absl::Span<const int32_t> offline_replicas) override;
+  // Topics that came with an error, by name.
+  const std::vector<std::pair<std::string, int16_t>>& topic_errors() const {
+    return topic_errors_;
+  }
+  Partitions Build() { return builder_.Build(); }
+
+ private:
+  PartitionsBuilder builder_;
+  bool skipping_ = false;  // the current topic came with an error
+  std::vector<std::pair<std::string, int16_t>> topic_errors_;
+};
+
+// The wire client's Metadata answer (its topics built into `partitions`) as
+// the agent's cluster data.
+void ApplyMetadata(const wire::MetadataInfo& md, Partitions partitions,
+                   ClusterMetadata* c);
 // The wire client's DescribeQuorum answer as the agent's quorum view.
 QuorumView QuorumViewOf(const wire::QuorumInfo& q);
 

@@ -10,7 +10,7 @@
 namespace kafka_agent {
 namespace {
 
-bool Contains(const std::vector<int32_t>& v, int32_t x) {
+bool Contains(absl::Span<const int32_t> v, int32_t x) {
   return std::find(v.begin(), v.end(), x) != v.end();
 }
 
@@ -159,14 +159,19 @@ std::optional<int64_t> QuorumLagMs(const QuorumView& q, const QuorumReplica& r) 
   return std::nullopt;
 }
 
-std::string PartitionList(const std::vector<PartitionState>& ps,
-                          size_t max) {
+std::string PartitionList(const Partitions& ps,
+                          const std::vector<uint32_t>& rows, size_t max,
+                          size_t total) {
+  total = std::max(total, rows.size());
   std::vector<std::string> names;
-  for (size_t i = 0; i < ps.size() && i < max; ++i) {
-    names.push_back(absl::StrCat(ps[i].topic, "-", ps[i].partition));
+  for (size_t i = 0; i < rows.size() && i < max; ++i) {
+    const PartitionRef p = ps[rows[i]];
+    names.push_back(absl::StrCat(p.topic(), "-", p.partition()));
   }
   std::string out = absl::StrJoin(names, ", ");
-  if (ps.size() > max) absl::StrAppend(&out, " and ", ps.size() - max, " more");
+  if (total > names.size()) {
+    absl::StrAppend(&out, " and ", total - names.size(), " more");
+  }
   return out;
 }
 
@@ -177,31 +182,31 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
   const int32_t node = roles.node_id;
   PartitionCounts& c = a.counts;
   c.reassignments = static_cast<int32_t>(cluster.reassignments.size());
-  const std::string* last_topic = nullptr;
-  for (const PartitionState& p : cluster.partitions) {
-    // Partitions are sorted by topic: a new name is a new topic.
-    if (last_topic == nullptr || *last_topic != p.topic) ++c.topics;
-    last_topic = &p.topic;
-    ++c.partitions;
-    if (p.leader == node) ++c.partitions_led;
+  const Partitions& ps = cluster.partitions;
+  c.topics = static_cast<int32_t>(ps.topics().size());
+  c.partitions = static_cast<int32_t>(ps.size());
+  for (const PartitionRef p : ps) {
+    const int32_t leader = p.leader();
+    const absl::Span<const int32_t> isr = p.isr();
+    if (leader == node) ++c.partitions_led;
     if (p.HasReplica(node)) {
       ++c.replicas_hosted;
-      if (!p.offline() && !p.InIsr(node)) {
+      if (leader >= 0 && !Contains(isr, node)) {
         const Reassignment* r =
             cluster.reassignments.empty()
                 ? nullptr
-                : cluster.ReassignmentOf(p.topic, p.partition);
+                : cluster.ReassignmentOf(p.topic(), p.partition());
         if (r != nullptr && Contains(r->adding, node)) {
           ++c.reassigning_here;  // still copying: not a lagging replica
         } else {
           ++c.not_in_isr;
-          a.lagging.push_back(p);
+          a.lagging.push_back(p.index());
         }
       }
     }
-    if (p.under_replicated()) ++c.under_replicated;
+    if (isr.size() < p.replicas().size()) ++c.under_replicated;
     if (p.under_min_isr()) ++c.under_min_isr;
-    if (p.offline()) ++c.offline;
+    if (leader < 0) ++c.offline;
   }
 
   if (roles.controller) AssessController(cluster, node, options, &a);
@@ -216,7 +221,7 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
     why_not.push_back(absl::StrCat(
         "broker ", node, " is not in the ISR of ", a.lagging.size(),
         " of its ", c.replicas_hosted, " partitions (",
-        PartitionList(a.lagging), "): still catching up"));
+        PartitionList(ps, a.lagging), "): still catching up"));
   }
   if (!why_not.empty()) {
     a.ready_reason = absl::StrJoin(why_not, "; ");
@@ -241,18 +246,22 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
 RestartSafety EvaluateRestartSafety(const ClusterMetadata& cluster,
                                     int32_t node,
                                     const std::vector<int32_t>& voter_ids,
-                                    const ReadinessOptions& options) {
+                                    const ReadinessOptions& options,
+                                    size_t max_listed) {
   RestartSafety s;
-  for (const PartitionState& p : cluster.partitions) {
+  std::vector<uint32_t> rows;  // the listed ones
+  for (const PartitionRef p : cluster.partitions) {
     if (!p.InIsr(node)) continue;
-    const int32_t after = static_cast<int32_t>(p.isr.size()) - 1;
-    if (after == 0) {
-      s.at_risk.push_back({p, after, "offline: no in-sync replica would be left"});
-    } else if (p.min_isr > 0 && after < p.min_isr) {
-      s.at_risk.push_back({p, after,
-                           absl::StrCat("under min.insync.replicas (", after,
-                                        " < ", p.min_isr, ")")});
-    }
+    const int32_t after = static_cast<int32_t>(p.isr().size()) - 1;
+    const int32_t min_isr = p.min_isr();
+    if (after > 0 && !(min_isr > 0 && after < min_isr)) continue;
+    if (s.at_risk_count++ >= max_listed) continue;
+    rows.push_back(p.index());
+    s.at_risk.push_back(
+        {p.index(), after,
+         after == 0 ? "offline: no in-sync replica would be left"
+                    : absl::StrCat("under min.insync.replicas (", after, " < ",
+                                   min_isr, ")")});
   }
   // The quorum rule.
   if (cluster.quorum.has_value() && cluster.quorum->Voter(node) != nullptr) {
@@ -281,14 +290,11 @@ RestartSafety EvaluateRestartSafety(const ClusterMetadata& cluster,
   }
 
   std::vector<std::string> risks;
-  if (!s.at_risk.empty()) {
-    std::vector<PartitionState> ps;
-    for (const auto& r : s.at_risk) ps.push_back(r.partition);
-    risks.push_back(absl::StrCat("stopping broker ", node, " now would leave ",
-                                 s.at_risk.size(),
-                                 " partition(s) below min.insync.replicas or "
-                                 "offline: ",
-                                 PartitionList(ps)));
+  if (s.at_risk_count > 0) {
+    risks.push_back(absl::StrCat(
+        "stopping broker ", node, " now would leave ", s.at_risk_count,
+        " partition(s) below min.insync.replicas or offline: ",
+        PartitionList(cluster.partitions, rows, 5, s.at_risk_count)));
   }
   if (s.quorum_at_risk) risks.push_back(s.quorum_reason);
   if (risks.empty()) {
@@ -306,17 +312,17 @@ RestartSafety EvaluateRestartSafety(const ClusterMetadata& cluster,
   return s;
 }
 
-bool IsInternalTopic(const std::string& topic) {
+bool IsInternalTopic(absl::string_view topic) {
   return absl::StartsWith(topic, "__");
 }
 
-bool Matches(const PartitionFilter& f, const PartitionState& p) {
-  if (!f.topic.empty() && p.topic != f.topic) return false;
+bool Matches(const PartitionFilter& f, const PartitionRef& p) {
+  if (!f.topic.empty() && p.topic() != f.topic) return false;
   if (f.under_replicated && !p.under_replicated()) return false;
   if (f.under_min_isr && !p.under_min_isr()) return false;
   if (f.offline && !p.offline()) return false;
   if (f.node.has_value() && !p.HasReplica(*f.node)) return false;
-  if (f.exclude_internal && IsInternalTopic(p.topic)) return false;
+  if (f.exclude_internal && IsInternalTopic(p.topic())) return false;
   return true;
 }
 

@@ -7,6 +7,7 @@
 #define KAFKA_AGENT_SIDECAR_READINESS_H_
 
 #include <cstdint>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
@@ -69,8 +70,9 @@ struct Assessment {
   bool ready = false;
   std::string ready_reason;  // why not ready, or a one-line summary
   // Partitions this broker replicates, whose leader is online, without it in
-  // the ISR (not counting replicas still being added).
-  std::vector<PartitionState> lagging;
+  // the ISR (not counting replicas still being added): rows of the assessed
+  // cluster's partitions.
+  std::vector<uint32_t> lagging;
   PartitionCounts counts;
   // How far this node's copy of the metadata log is behind the leader's, ms
   // (-1: unknown).
@@ -87,7 +89,7 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
 std::optional<int64_t> QuorumLagMs(const QuorumView& q, const QuorumReplica& r);
 
 struct PartitionAtRisk {
-  PartitionState partition;
+  uint32_t row = 0;  // in the cluster's partitions
   int32_t isr_after = 0;
   std::string reason;
 };
@@ -95,7 +97,9 @@ struct PartitionAtRisk {
 struct RestartSafety {
   bool safe = true;
   std::string reason;
+  // The first `max_listed` partitions at risk, and how many there are.
   std::vector<PartitionAtRisk> at_risk;
+  size_t at_risk_count = 0;
   // The quorum rule, when `node` is a voter.
   bool quorum_at_risk = false;
   std::string quorum_reason;
@@ -105,10 +109,12 @@ struct RestartSafety {
 // with no in-sync replica, or with fewer than its min.insync.replicas; or,
 // for a voter (in the known quorum, or in `voter_ids` when the quorum is
 // unknown), when fewer than a majority of caught-up voters would be left.
+// Lists the first `max_listed` partitions at risk and counts them all.
 RestartSafety EvaluateRestartSafety(
     const ClusterMetadata& cluster, int32_t node,
     const std::vector<int32_t>& voter_ids = {},
-    const ReadinessOptions& options = ReadinessOptions());
+    const ReadinessOptions& options = ReadinessOptions(),
+    size_t max_listed = SIZE_MAX);
 
 struct PartitionFilter {
   std::string topic;  // empty: all
@@ -119,14 +125,16 @@ struct PartitionFilter {
   bool exclude_internal = false;
 };
 
-bool Matches(const PartitionFilter& filter, const PartitionState& p);
+bool Matches(const PartitionFilter& filter, const PartitionRef& p);
 
 // Topics whose name starts with "__" (__consumer_offsets, ...).
-bool IsInternalTopic(const std::string& topic);
+bool IsInternalTopic(absl::string_view topic);
 
-// "test-0" style names, comma-joined, at most `max` then "and N more".
-std::string PartitionList(const std::vector<PartitionState>& ps,
-                          size_t max = 5);
+// "test-0" style names of `rows` of `ps`, comma-joined, at most `max` then
+// "and N more" (of `total`, at least rows.size()).
+std::string PartitionList(const Partitions& ps,
+                          const std::vector<uint32_t>& rows, size_t max = 5,
+                          size_t total = 0);
 
 }  // namespace kafka_agent
 

@@ -1,10 +1,15 @@
 #include "agent/sidecar/report.h"
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <vector>
 
+#include "absl/strings/escaping.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "agent/base/status_macros.h"
+#include "agent/sidecar/kafka_protocol.h"
 #include "google/protobuf/util/time_util.h"
 
 namespace kafka_agent {
@@ -110,17 +115,29 @@ v1::Identity IdentityProto(const Identity& id) {
   return out;
 }
 
-v1::Partition PartitionProto(const PartitionState& p) {
+namespace {
+
+void FillPartition(const PartitionRef& p, v1::Partition* out) {
+  out->set_topic(p.topic());
+  out->set_partition(p.partition());
+  out->set_leader(p.leader());
+  const absl::Span<const int32_t> replicas = p.replicas();
+  const absl::Span<const int32_t> isr = p.isr();
+  out->mutable_replicas()->Reserve(static_cast<int>(replicas.size()));
+  for (int32_t r : replicas) out->add_replicas(r);
+  out->mutable_isr()->Reserve(static_cast<int>(isr.size()));
+  for (int32_t r : isr) out->add_isr(r);
+  out->set_min_insync_replicas(p.min_isr());
+  out->set_under_replicated(p.under_replicated());
+  out->set_under_min_isr(p.under_min_isr());
+  out->set_offline(p.offline());
+}
+
+}  // namespace
+
+v1::Partition PartitionProto(const PartitionRef& p) {
   v1::Partition out;
-  out.set_topic(p.topic);
-  out.set_partition(p.partition);
-  out.set_leader(p.leader);
-  for (int32_t r : p.replicas) out.add_replicas(r);
-  for (int32_t r : p.isr) out.add_isr(r);
-  out.set_min_insync_replicas(p.min_isr);
-  out.set_under_replicated(p.under_replicated());
-  out.set_under_min_isr(p.under_min_isr());
-  out.set_offline(p.offline());
+  FillPartition(p, &out);
   return out;
 }
 
@@ -204,8 +221,40 @@ v1::AgentStatus WithoutTimes(const v1::AgentStatus& s) {
   return out;
 }
 
-v1::ListPartitionsResponse BuildListPartitions(
+std::string PageToken(absl::string_view topic, int32_t partition) {
+  return absl::WebSafeBase64Escape(absl::StrCat(partition, "/", topic));
+}
+
+absl::Status ParsePageToken(absl::string_view token, std::string* topic,
+                            int32_t* partition) {
+  std::string raw;
+  const auto bad = [&] {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "page_token \"", token.substr(0, 80),
+        "\" is not a next_page_token this agent gave; leave it empty for the "
+        "first page"));
+  };
+  if (!absl::WebSafeBase64Unescape(token, &raw)) return bad();
+  const size_t slash = raw.find('/');
+  if (slash == std::string::npos || slash == 0 ||
+      !absl::SimpleAtoi(absl::string_view(raw).substr(0, slash), partition)) {
+    return bad();
+  }
+  *topic = raw.substr(slash + 1);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::ListPartitionsResponse> BuildListPartitions(
     const Snapshot& snapshot, const v1::ListPartitionsRequest& request) {
+  if (request.page_size() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("page_size ", request.page_size(),
+                     " is negative; give 1-", kMaxPageSize,
+                     " or 0 for the default (", kMaxPageSize, ")"));
+  }
+  const size_t page_size = static_cast<size_t>(
+      request.page_size() == 0 ? kMaxPageSize
+                               : std::min(request.page_size(), kMaxPageSize));
   PartitionFilter f;
   f.topic = request.topic();
   f.under_replicated = request.under_replicated();
@@ -213,10 +262,53 @@ v1::ListPartitionsResponse BuildListPartitions(
   f.offline = request.offline();
   if (request.has_node_id()) f.node = request.node_id();
   f.exclude_internal = request.exclude_internal();
-  v1::ListPartitionsResponse out;
-  for (const PartitionState& p : snapshot.cluster.partitions) {
-    if (Matches(f, p)) *out.add_partitions() = PartitionProto(p);
+
+  const Partitions& ps = snapshot.cluster.partitions;
+  size_t first = 0, last = ps.size();
+  if (!f.topic.empty()) {
+    std::optional<uint32_t> t = ps.FindTopic(f.topic);
+    first = last = 0;
+    if (t) {
+      first = ps.topics()[*t].begin;
+      last = ps.topics()[*t].end;
+    }
   }
+  size_t start = first;
+  if (!request.page_token().empty()) {
+    std::string topic;
+    int32_t partition = 0;
+    KA_RETURN_IF_ERROR(
+        ParsePageToken(request.page_token(), &topic, &partition));
+    start = std::max(first, ps.UpperBound(topic, partition));
+  }
+
+  v1::ListPartitionsResponse out;
+  size_t total = 0, bytes = 0;
+  bool full = false;
+  int32_t last_partition = 0;
+  uint32_t last_row = 0;
+  for (size_t i = first; i < last; ++i) {
+    const PartitionRef p = ps[i];
+    if (!Matches(f, p)) continue;
+    ++total;
+    if (i < start) continue;
+    if (full) {
+      if (out.next_page_token().empty()) {
+        out.set_next_page_token(
+            PageToken(ps[last_row].topic(), last_partition));
+      }
+      continue;
+    }
+    v1::Partition* pp = out.add_partitions();
+    FillPartition(p, pp);
+    bytes += pp->ByteSizeLong() + 4;  // + field tag and length
+    last_row = p.index();
+    last_partition = p.partition();
+    full = static_cast<size_t>(out.partitions_size()) >= page_size ||
+           bytes >= kMaxPageBytes - 4096;
+  }
+  out.set_total_size(static_cast<int32_t>(
+      std::min<size_t>(total, std::numeric_limits<int32_t>::max())));
   if (snapshot.has_data()) {
     *out.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
   }
@@ -236,17 +328,20 @@ absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
   std::vector<int32_t> voter_ids;
   for (const Voter& v : ctx.identity->voters) voter_ids.push_back(v.node_id);
   const RestartSafety safety =
-      EvaluateRestartSafety(snapshot.cluster, node, voter_ids);
+      EvaluateRestartSafety(snapshot.cluster, node, voter_ids,
+                            ReadinessOptions(), kMaxAtRiskListed);
   v1::CheckRestartSafetyResponse out;
   out.set_node_id(node);
   out.set_safe(safety.safe);
   out.set_reason(safety.reason);
   for (const PartitionAtRisk& r : safety.at_risk) {
     v1::PartitionAtRisk* pr = out.add_at_risk();
-    *pr->mutable_partition() = PartitionProto(r.partition);
+    FillPartition(snapshot.cluster.partitions[r.row], pr->mutable_partition());
     pr->set_isr_after(r.isr_after);
     pr->set_reason(r.reason);
   }
+  out.set_at_risk_count(static_cast<int32_t>(std::min<size_t>(
+      safety.at_risk_count, std::numeric_limits<int32_t>::max())));
   out.set_quorum_at_risk(safety.quorum_at_risk);
   out.set_quorum_reason(safety.quorum_reason);
   *out.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/common_flags.h"
+#include "agent/base/memory.h"
 #include "agent/base/properties.h"
 #include "agent/base/secrets.h"
 #include "agent/sidecar/kafka_admin.h"
@@ -16,6 +17,12 @@
 #include "agent/base/status_macros.h"
 
 namespace kafka_agent {
+namespace {
+
+constexpr size_t kMmapThresholdBytes = 256 << 10;
+constexpr int kMallocArenas = 2;
+
+}  // namespace
 
 const std::vector<FlagSpec>& ServeFlags() {
   static const std::vector<FlagSpec>* specs = [] {
@@ -101,6 +108,10 @@ absl::StatusOr<KafkaProps> ClientProperties(const ServeOptions& o,
 int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
              const Notification& stop) {
   spdlog::info("kafka-agent {} serve", KAFKA_AGENT_VERSION);
+  // Large blocks (a big cluster's metadata answer, partition table, answer
+  // pages) straight from and back to the system; few arenas for gRPC's many
+  // threads. Keeps the resident size near what is in use.
+  TuneAllocator(kMmapThresholdBytes, kMallocArenas);
   Identity identity;
   std::string bootstrap = o.bootstrap;
   std::unique_ptr<wire::KafkaWire> local;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/logging.h"
+#include "agent/base/memory.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
@@ -157,6 +158,9 @@ HealthCheckResponse::ServingStatus ServingStatusOf(const ServiceHealth* h) {
                     : HealthCheckResponse::NOT_SERVING;
 }
 
+// Answers with at least this many partitions are followed by a trim.
+constexpr int kTrimAfterRows = 1000;
+
 HealthCheckResponse Response(HealthCheckResponse::ServingStatus s) {
   HealthCheckResponse r;
   r.set_status(s);
@@ -265,9 +269,15 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::ListPartitionsRequest* request,
       v1::ListPartitionsResponse* response) override {
-    *response = BuildListPartitions(*store_.Get(), *request);
+    auto r = BuildListPartitions(*store_.Get(), *request);
     auto* reactor = context->DefaultReactor();
-    reactor->Finish(grpc::Status::OK);
+    if (r.ok()) {
+      // A large page leaves freed heap behind once sent: the refresher
+      // gives it back.
+      if (r->partitions_size() >= kTrimAfterRows) server_.RequestTrim();
+      *response = *std::move(r);
+    }
+    reactor->Finish(ToGrpc(r.status()));
     return reactor;
   }
 
@@ -323,6 +333,10 @@ absl::Status AgentServer::Start() {
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
                            &port_);
+  // Requests are small; answers are kept small by paging and caps
+  // (report.h).
+  builder.SetMaxReceiveMessageSize(kServerMaxReceiveBytes);
+  builder.SetMaxSendMessageSize(kServerMaxSendBytes);
   builder.RegisterService(health_service_.get());
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
@@ -390,6 +404,7 @@ void AgentServer::RunRefresher(const Notification& stop) {
     generation = store_.WaitForNewer(generation, tick);
     if (stop.HasBeenNotified()) break;
     Refresh();
+    if (trim_.exchange(false)) ReleaseFreeMemory();
   }
 }
 

@@ -65,6 +65,10 @@ class AgentServer {
   // interval (so ageing snapshots go stale on time), until `stop`.
   void RunRefresher(const Notification& stop);
 
+  // Asks the refresher to give freed heap memory back to the system (after
+  // a large answer).
+  void RequestTrim() { trim_.store(true); }
+
   // SIGTERM: every health service NOT_SERVING first, then watch streams end,
   // then in-flight calls get until `grace` to finish.
   void Shutdown(absl::Duration grace);
@@ -81,6 +85,7 @@ class AgentServer {
   std::unique_ptr<KafkaAgentService> service_;
   std::unique_ptr<grpc::Server> server_;
   std::atomic<bool> shutting_down_{false};
+  std::atomic<bool> trim_{false};
   // When Refresh last ran, in nanoseconds on the monotonic clock.
   std::atomic<int64_t> last_refresh_ns_{0};
   std::mutex refresh_mu_;  // guards health_ and last_sent_

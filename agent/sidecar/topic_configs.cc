@@ -22,13 +22,22 @@ void TopicConfigs::SetTopics(const std::vector<std::string>& topics) {
   topics_ = std::move(next);
 }
 
-void TopicConfigs::Fill(std::vector<PartitionState>* partitions) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = topics_.end();
-  for (PartitionState& p : *partitions) {
-    if (it == topics_.end() || it->first != p.topic) it = topics_.find(p.topic);
-    p.min_isr = it == topics_.end() ? 0 : it->second.value;
+Partitions TopicConfigs::Fill(const Partitions& partitions) const {
+  const std::vector<Partitions::Topic>& topics = partitions.topics();
+  std::vector<int32_t> values(topics.size(), 0);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    // Both sorted by name: one walk.
+    auto it = topics_.begin();
+    for (size_t i = 0; i < topics.size(); ++i) {
+      while (it != topics_.end() && it->first < topics[i].name) ++it;
+      if (it != topics_.end() && it->first == topics[i].name) {
+        values[i] = it->second.value;
+      }
+    }
   }
+  if (values == partitions.min_isr()) return partitions;
+  return partitions.WithMinIsr(std::move(values));
 }
 
 std::vector<TopicConfigError> TopicConfigs::Errors(size_t max,

@@ -47,8 +47,9 @@ class TopicConfigs {
   // once instead of at its next poll.
   void OnUpdate(std::function<void()> f) { on_update_ = std::move(f); }
 
-  // Sets each partition's min_isr from what is known (0: not yet).
-  void Fill(std::vector<PartitionState>* partitions) const;
+  // The partitions with each topic's min.insync.replicas as known now (0:
+  // not yet); `partitions` itself when nothing changes.
+  Partitions Fill(const Partitions& partitions) const;
 
   // Why values are missing: per-topic errors first, at most `max`, and the
   // total count in `*total`.

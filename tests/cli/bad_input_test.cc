@@ -260,6 +260,9 @@ const Case kCases[] = {
      "exclude each other"},
     {"CheckRestartNegativeNode", {"check-restart", "--node-id=-3"}, {},
      "-3 is negative"},
+    {"StatusNegativeLimit", {"status", "--limit=-1"}, {}, "-1 is negative"},
+    {"StatusLimitAndAll", {"status", "--limit=5", "--all"}, {},
+     "--limit and --all exclude each other"},
     // Topologies (--process-roles and the controller set).
     {"ProcessRolesUnknown", {"render", "--pod-name=kafka-0", "--process-roles=leader"},
      {}, "--process-roles \"leader\""},

@@ -3,6 +3,7 @@
 #include "agent/sidecar/health.h"
 #include "agent/sidecar/report.h"
 #include "gmock/gmock.h"
+#include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
 #include "tests/unit/sidecar/kafka_fakes.h"
 
@@ -25,10 +26,10 @@ HealthReport HealthAt(const Snapshot& s, MonoTime now) {
 
 TEST(ClientFormatTest, PartitionTableLooksLikeKafkaTopicsDescribe) {
   ClusterMetadata c = testing::TutorialNode2Down();
-  c.partitions.push_back(testing::P("gone", 0, -1, {2}, {}, 0));
-  v1::ListPartitionsResponse r =
-      BuildListPartitions(Snap(c, 0, testing::kSimMonoStart), {});
-  const std::string table = FormatPartitionTable(r);
+  testing::AddPartition(&c, testing::P("gone", 0, -1, {2}, {}, 0));
+  auto r = BuildListPartitions(Snap(c, 0, testing::kSimMonoStart), {});
+  ASSERT_TRUE(r.ok()) << r.status();
+  const std::string table = FormatPartitionTable(*r);
   EXPECT_THAT(table, HasSubstr("TOPIC  PARTITION  LEADER  REPLICAS      ISR"));
   EXPECT_THAT(table, HasSubstr("test           0       1  1,2,0         0,1 "
                                "                2  under-replicated\n"));
@@ -74,6 +75,55 @@ TEST(ClientFormatTest, StaleSnapshotIsSaidSo) {
   EXPECT_FALSE(
       BuildRestartSafety(ctx, snap, HealthAt(snap, t + absl::Seconds(10)), {})
           .ok());
+}
+
+TEST(ClientFormatTest, OnlyAConnectionFailureAsksWhetherTheAgentRuns) {
+  ClientOptions o;
+  o.addr = "kafka-0:50051";
+  o.timeout = absl::Seconds(5);
+  const std::string unavailable = RpcFailureMessage(
+      o, "GetStatus", grpc::StatusCode::UNAVAILABLE, "failed to connect");
+  EXPECT_THAT(unavailable, HasSubstr("GetStatus on kafka-0:50051 failed: "
+                                     "failed to connect (14); is "
+                                     "`kafka-agent serve` running there?"));
+  const std::string too_big = RpcFailureMessage(
+      o, "ListPartitions", grpc::StatusCode::RESOURCE_EXHAUSTED,
+      "Received message larger than max (4635673 vs. 4194304)");
+  EXPECT_THAT(too_big, ::testing::Not(HasSubstr("running there")));
+  EXPECT_THAT(too_big, HasSubstr("larger than a message may be"));
+  EXPECT_THAT(too_big, HasSubstr("--under-replicated"));
+  EXPECT_THAT(RpcFailureMessage(o, "GetStatus",
+                                grpc::StatusCode::DEADLINE_EXCEEDED, "late"),
+              HasSubstr("no answer within 5s"));
+  EXPECT_THAT(RpcFailureMessage(o, "ListPartitions",
+                                grpc::StatusCode::INVALID_ARGUMENT, "bad token"),
+              ::testing::EndsWith("bad token (3)\n"));
+}
+
+TEST(ClientFormatTest, TableSaysHowManyWereLeftOut) {
+  ClusterMetadata c = testing::TutorialHealthy();
+  auto r = BuildListPartitions(Snap(c, 0, testing::kSimMonoStart), {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_THAT(FormatPartitionTable(*r), ::testing::Not(HasSubstr("more")));
+  r->set_total_size(1000003);
+  EXPECT_THAT(FormatPartitionTable(*r),
+              HasSubstr("... 1000000 more partitions not shown (3 of "
+                        "1000003); --all prints every one"));
+}
+
+TEST(ClientFormatTest, OlderAgentsRestartAnswerWithoutACount) {
+  v1::CheckRestartSafetyResponse r;
+  r.set_safe(false);
+  r.set_reason("stopping broker 1 now would leave 12 partition(s) ...");
+  for (int i = 0; i < 12; ++i) {
+    v1::PartitionAtRisk* a = r.add_at_risk();
+    a->mutable_partition()->set_topic("t");
+    a->mutable_partition()->set_partition(i);
+  }
+  const std::string text = FormatRestartSafety(r);
+  EXPECT_THAT(text, HasSubstr("  t-9:"));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("  t-10:")));
+  EXPECT_THAT(text, HasSubstr("  ... and 2 more partitions at risk\n"));
 }
 
 }  // namespace

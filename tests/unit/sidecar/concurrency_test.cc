@@ -47,10 +47,12 @@ TEST(ConcurrencyTest, ReadersSeeWholeSnapshotsInOrder) {
     Snapshot s;
     s.taken_at = absl::FromUnixSeconds(static_cast<int64_t>(i));
     const int n = static_cast<int>(i % 7);
+    std::vector<PartitionState> ps;
     for (int b = 0; b < n; ++b) {
       s.cluster.brokers.push_back(b);
-      s.cluster.partitions.push_back(P("t", b, b, {b}, {b}, 1));
+      ps.push_back(P("t", b, b, {b}, {b}, 1));
     }
+    s.cluster.partitions = Partitions::FromStates(ps);
     store.Publish(std::move(s));
   }
   for (auto& t : readers) t.join();

@@ -48,7 +48,7 @@ inline ClusterMetadata Cluster(std::vector<int32_t> brokers,
   c.cluster_id = "test-cluster";
   c.controller_id = brokers.empty() ? -1 : brokers.front();
   c.brokers = brokers;
-  c.partitions = std::move(partitions);
+  c.partitions = Partitions::FromStates(partitions);
   c.metadata_answered_by = "localhost:9092";
   c.local = {"localhost:9092", true, ""};
   QuorumView q;
@@ -69,6 +69,24 @@ inline ClusterMetadata Cluster(std::vector<int32_t> brokers,
   c.quorum = std::move(q);
   c.registration = std::move(reg);
   return c;
+}
+
+// The partitions of `c` as plain values, to change and put back.
+inline std::vector<PartitionState> States(const ClusterMetadata& c) {
+  std::vector<PartitionState> out;
+  for (const PartitionRef p : c.partitions) out.push_back(p.ToState());
+  return out;
+}
+
+inline void SetPartitions(ClusterMetadata* c,
+                          const std::vector<PartitionState>& ps) {
+  c->partitions = Partitions::FromStates(ps);
+}
+
+inline void AddPartition(ClusterMetadata* c, PartitionState p) {
+  std::vector<PartitionState> ps = States(*c);
+  ps.push_back(std::move(p));
+  SetPartitions(c, ps);
 }
 
 // The roles of a pod of the tutorial's cluster (3 combined nodes, then
@@ -178,18 +196,18 @@ inline wire::MetadataInfo MetadataInfoOf(const ClusterMetadata& c) {
   for (int32_t b : c.brokers) {
     out.response.brokers.push_back({b, absl::StrCat("kafka-", b), 9092, {}});
   }
-  for (const PartitionState& p : c.partitions) {
+  for (const PartitionRef p : c.partitions) {
     if (out.response.topics.empty() ||
-        out.response.topics.back().name != p.topic) {
+        out.response.topics.back().name != p.topic()) {
       wire::MetadataTopic t;
-      t.name = p.topic;
+      t.name = p.topic();
       out.response.topics.push_back(t);
     }
     wire::MetadataPartition mp;
-    mp.partition_index = p.partition;
-    mp.leader_id = p.leader;
-    mp.replica_nodes = p.replicas;
-    mp.isr_nodes = p.isr;
+    mp.partition_index = p.partition();
+    mp.leader_id = p.leader();
+    mp.replica_nodes.assign(p.replicas().begin(), p.replicas().end());
+    mp.isr_nodes.assign(p.isr().begin(), p.isr().end());
     out.response.topics.back().partitions.push_back(mp);
   }
   return out;

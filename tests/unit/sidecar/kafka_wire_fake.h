@@ -52,16 +52,26 @@ class FakeKafkaWire : public KafkaWire {
     return Answer(reassignments_, reassignments_calls_, deadline);
   }
 
+  // Answers every topic, through `visitor` if set.
   absl::StatusOr<MetadataInfo> Metadata(
-      absl::Time deadline, const std::vector<std::string>* topics) override {
+      absl::Time deadline, const std::vector<std::string>* topics,
+      MetadataTopicVisitor* visitor) override {
     {
       std::lock_guard<std::mutex> lock(mu_);
       metadata_topics_.push_back(topics == nullptr
                                      ? std::vector<std::string>{"*"}
                                      : *topics);
     }
-    return Answer(metadata_, metadata_calls_, deadline);
+    absl::StatusOr<MetadataInfo> r =
+        Answer(metadata_, metadata_calls_, deadline);
+    if (!r.ok()) return r;
+    if (visitor != nullptr) {
+      VisitMetadataTopics(r->response.topics, *visitor);
+      r->response.topics.clear();
+    }
+    return r;
   }
+
 
   int metadata_calls() const { return Get(metadata_calls_); }
   // The topics each Metadata call asked for ({"*"}: all).

@@ -110,14 +110,14 @@ TEST_F(PollerTest, MinIsrComesFromTopicConfigsOffThePollPath) {
   poller_.PollOnce();
   EXPECT_THAT(admin_.min_isr_requests(), IsEmpty())
       << "the poll itself never waits on DescribeConfigs";
-  EXPECT_EQ(store_.Get()->cluster.partitions[0].min_isr, 0) << "not known yet";
+  EXPECT_EQ(store_.Get()->cluster.partitions[0].min_isr(), 0) << "not known yet";
   configs_.RefreshOnce();
   EXPECT_THAT(admin_.min_isr_requests(), ElementsAre(ElementsAre("a", "b")));
   clock_.Advance(absl::Seconds(2));
   poller_.PollOnce();
   auto s = store_.Get();
-  EXPECT_EQ(s->cluster.partitions[0].min_isr, 2);
-  EXPECT_EQ(s->cluster.partitions[2].min_isr, 1);
+  EXPECT_EQ(s->cluster.partitions[0].min_isr(), 2);
+  EXPECT_EQ(s->cluster.partitions[2].min_isr(), 1);
 }
 
 TEST_F(PollerTest, NewValuesAreRepublishedAtOnce) {
@@ -128,7 +128,7 @@ TEST_F(PollerTest, NewValuesAreRepublishedAtOnce) {
   EXPECT_TRUE(configs_.RefreshOnce());
   auto s = store_.Get();
   EXPECT_EQ(s->generation, 2u) << "republished without waiting for a poll";
-  EXPECT_EQ(s->cluster.partitions[0].min_isr, 2);
+  EXPECT_EQ(s->cluster.partitions[0].min_isr(), 2);
   EXPECT_EQ(s->taken_mono, taken) << "the data's time is the poll's";
   EXPECT_FALSE(configs_.RefreshOnce()) << "nothing new: no republish";
   EXPECT_EQ(store_.Get()->generation, 2u);
@@ -145,7 +145,7 @@ TEST_F(PollerTest, ConfigErrorsAreCarriedInTheSnapshot) {
   ASSERT_EQ(s->config_errors.size(), 1u);
   EXPECT_EQ(s->config_errors[0].topic, "b");
   EXPECT_THAT(s->config_errors[0].error, HasSubstr("authorization"));
-  EXPECT_EQ(s->cluster.partitions[0].min_isr, 2) << "other topics unaffected";
+  EXPECT_EQ(s->cluster.partitions[0].min_isr(), 2) << "other topics unaffected";
 }
 
 TEST_F(PollerTest, ReassignmentsAreKept) {

@@ -112,9 +112,25 @@ INSTANTIATE_TEST_SUITE_P(
 TEST(RestartSafetyTest, ListsWhatWouldFallBelow) {
   RestartSafety s = EvaluateRestartSafety(Node2Down(), 0);
   ASSERT_THAT(s.at_risk, SizeIs(3));
-  EXPECT_EQ(s.at_risk[0].partition.topic, "test");
+  EXPECT_EQ(s.at_risk_count, 3u);
+  ClusterMetadata c = Node2Down();
+  EXPECT_EQ(c.partitions[s.at_risk[0].row].topic(), "test");
   EXPECT_EQ(s.at_risk[0].isr_after, 1);
   EXPECT_EQ(s.at_risk[0].reason, "under min.insync.replicas (1 < 2)");
+}
+
+TEST(RestartSafetyTest, ListsTheFirstFewAndCountsAll) {
+  std::vector<PartitionState> ps;
+  for (int i = 0; i < 250; ++i) ps.push_back(P("big", i, 0, {0, 1}, {0}, 1));
+  RestartSafety s = EvaluateRestartSafety(Cluster({0, 1}, ps), 0, {},
+                                          ReadinessOptions(), 10);
+  EXPECT_FALSE(s.safe);
+  EXPECT_EQ(s.at_risk_count, 250u);
+  ASSERT_THAT(s.at_risk, SizeIs(10));
+  EXPECT_EQ(s.at_risk[9].row, 9u);
+  EXPECT_THAT(s.reason, HasSubstr("would leave 250 partition(s) below "
+                                  "min.insync.replicas or offline: big-0, "
+                                  "big-1, big-2, big-3, big-4 and 245 more"));
 }
 
 // Issue 8 / 12: the quorum's truth, not the broker's own cache.
@@ -197,7 +213,9 @@ TEST(ReadinessTest, ReplicaBeingAddedByAReassignmentDoesNotHoldReadiness) {
   EXPECT_THAT(a.ready_reason, HasSubstr("(test-1)"));
   EXPECT_EQ(a.counts.reassigning_here, 1);
   EXPECT_EQ(a.counts.not_in_isr, 1);
-  c.partitions[1].isr = {1, 2};
+  std::vector<PartitionState> ps = testing::States(c);
+  ps[1].isr = {1, 2};
+  testing::SetPartitions(&c, ps);
   a = Assess(c, testing::Roles(2));
   EXPECT_TRUE(a.ready) << a.ready_reason;
   EXPECT_THAT(a.ready_reason, HasSubstr("1 more still being added"));
@@ -224,7 +242,7 @@ TEST(RestartSafetyTest, QuorumRuleForVoters) {
 
 TEST(ReadinessTest, CountsClusterAndLocal) {
   ClusterMetadata c = Node2Down();
-  c.partitions.push_back(P("offline", 0, -1, {2}, {2}, 1));
+  testing::AddPartition(&c, P("offline", 0, -1, {2}, {2}, 1));
   PartitionCounts n = Assess(c, testing::Roles(0)).counts;
   EXPECT_EQ(n.topics, 2);
   EXPECT_EQ(n.partitions, 4);
@@ -238,8 +256,11 @@ TEST(ReadinessTest, CountsClusterAndLocal) {
 }
 
 TEST(FilterTest, Matches) {
-  PartitionState p = P("test", 0, 1, {1, 2, 0}, {0, 1}, 2);
-  PartitionState internal = P("__consumer_offsets", 0, 1, {1}, {1}, 1);
+  const Partitions table =
+      Partitions::FromStates({P("test", 0, 1, {1, 2, 0}, {0, 1}, 2),
+                              P("__consumer_offsets", 0, 1, {1}, {1}, 1)});
+  const PartitionRef internal = table[0];  // sorted: "__" first
+  const PartitionRef p = table[1];
   EXPECT_TRUE(Matches({}, p));
   PartitionFilter f;
   f.under_replicated = true;
@@ -264,10 +285,13 @@ TEST(FilterTest, Matches) {
 }
 
 TEST(PartitionListTest, Truncates) {
-  std::vector<PartitionState> ps;
-  for (int i = 0; i < 7; ++i) ps.push_back(P("t", i, 0, {0}, {0}, 1));
-  EXPECT_EQ(PartitionList(ps, 3), "t-0, t-1, t-2 and 4 more");
-  EXPECT_EQ(PartitionList({}, 3), "");
+  std::vector<PartitionState> states;
+  for (int i = 0; i < 7; ++i) states.push_back(P("t", i, 0, {0}, {0}, 1));
+  const Partitions ps = Partitions::FromStates(states);
+  EXPECT_EQ(PartitionList(ps, {0, 1, 2, 3, 4, 5, 6}, 3),
+            "t-0, t-1, t-2 and 4 more");
+  EXPECT_EQ(PartitionList(ps, {4, 5}, 3, 100), "t-4, t-5 and 98 more");
+  EXPECT_EQ(PartitionList(ps, {}, 3), "");
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 // WatchStatus updates and shutdown.
 #include "agent/sidecar/server.h"
 
+#include <algorithm>
 #include <sstream>
 #include <thread>
 
@@ -168,7 +169,7 @@ TEST_F(ServerTest, ControllerServiceFollowsTheQuorum) {
 TEST_F(ServerTest, ListPartitionsFilters) {
   StartServer("kafka-1");
   ClusterMetadata c = Node2Down();
-  c.partitions.push_back(P("__consumer_offsets", 0, 0, {0, 1}, {0, 1}, 1));
+  testing::AddPartition(&c, P("__consumer_offsets", 0, 0, {0, 1}, {0, 1}, 1));
   PublishAndRefresh(c);
   auto list = [&](v1::ListPartitionsRequest req) {
     grpc::ClientContext ctx;
@@ -358,6 +359,206 @@ TEST_F(ServerTest, SecondServerOnTheSamePortFails) {
   absl::Status s = second.Start();
   EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
   EXPECT_THAT(s.message(), HasSubstr(o.listen));
+}
+
+// Topics t0..t{topics-1} of `per_topic` partitions each; odd partitions
+// under-replicated; min.insync.replicas 2 so that stopping broker 0 would take
+// the odd ones under it.
+ClusterMetadata Many(int topics, int per_topic, size_t name_length = 2) {
+  std::vector<PartitionState> ps;
+  for (int t = 0; t < topics; ++t) {
+    std::string name = absl::StrCat("t", t);
+    name.insert(0, name_length > name.size() ? name_length - name.size() : 0,
+                'x');
+    for (int p = 0; p < per_topic; ++p) {
+      ps.push_back(P(name, p, 0, {0, 1, 2},
+                     p % 2 == 1 ? std::vector<int32_t>{0, 1}
+                                : std::vector<int32_t>{0, 1, 2},
+                     2));
+    }
+  }
+  return Cluster({0, 1, 2}, ps);
+}
+
+class PagingTest : public ServerTest {
+ protected:
+  // Every page of `req` (page size `size`), as "topic-partition" names.
+  std::vector<std::string> AllPages(v1::ListPartitionsRequest req, int size,
+                                    int* pages, int* total) {
+    std::vector<std::string> names;
+    req.set_page_size(size);
+    *pages = 0;
+    for (;;) {
+      grpc::ClientContext ctx;
+      v1::ListPartitionsResponse r;
+      grpc::Status st = agent_->ListPartitions(&ctx, req, &r);
+      EXPECT_TRUE(st.ok()) << st.error_message();
+      if (!st.ok()) break;
+      ++*pages;
+      *total = r.total_size();
+      EXPECT_LE(r.partitions_size(), size);
+      for (const auto& p : r.partitions()) {
+        names.push_back(absl::StrCat(p.topic(), "-", p.partition()));
+      }
+      if (r.next_page_token().empty()) break;
+      req.set_page_token(r.next_page_token());
+    }
+    return names;
+  }
+};
+
+TEST_F(PagingTest, PagesCoverEveryMatchOnceInOrder) {
+  StartServer("kafka-1");
+  PublishAndRefresh(Many(3, 7));
+  int pages = 0, total = 0;
+  std::vector<std::string> names = AllPages({}, 5, &pages, &total);
+  EXPECT_EQ(pages, 5);
+  EXPECT_EQ(total, 21);
+  ASSERT_EQ(names.size(), 21u);
+  EXPECT_EQ(names.front(), "t0-0");
+  EXPECT_EQ(names[7], "t1-0");
+  EXPECT_EQ(names.back(), "t2-6");
+  EXPECT_TRUE(std::is_sorted(names.begin(), names.end()));
+
+  v1::ListPartitionsRequest ur;
+  ur.set_under_replicated(true);
+  names = AllPages(ur, 4, &pages, &total);
+  EXPECT_EQ(total, 9) << "filters first, then pages";
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(names[3], "t1-1");
+
+  v1::ListPartitionsRequest tr;
+  tr.set_topic("t1");
+  names = AllPages(tr, 3, &pages, &total);
+  EXPECT_EQ(total, 7);
+  EXPECT_EQ(names.front(), "t1-0");
+  EXPECT_EQ(names.back(), "t1-6");
+}
+
+TEST_F(PagingTest, ATokenOutlivesTheSnapshotItCameFrom) {
+  StartServer("kafka-1");
+  PublishAndRefresh(Many(2, 4));
+  v1::ListPartitionsRequest req;
+  req.set_page_size(3);
+  grpc::ClientContext ctx;
+  v1::ListPartitionsResponse first;
+  ASSERT_TRUE(agent_->ListPartitions(&ctx, req, &first).ok());
+  ASSERT_EQ(first.partitions(2).partition(), 2);  // t0-2 ends the page
+  // t0-2 and t0-3 are gone in the next snapshot: the page after t0-2 starts
+  // at t1-0.
+  ClusterMetadata c = Many(2, 4);
+  std::vector<PartitionState> ps = testing::States(c);
+  ps.erase(ps.begin() + 2, ps.begin() + 4);
+  testing::SetPartitions(&c, ps);
+  PublishAndRefresh(c);
+  req.set_page_token(first.next_page_token());
+  grpc::ClientContext ctx2;
+  v1::ListPartitionsResponse next;
+  ASSERT_TRUE(agent_->ListPartitions(&ctx2, req, &next).ok());
+  ASSERT_GT(next.partitions_size(), 0);
+  EXPECT_EQ(next.partitions(0).topic(), "t1");
+  EXPECT_EQ(next.partitions(0).partition(), 0);
+  EXPECT_EQ(next.total_size(), 6);
+}
+
+TEST_F(PagingTest, BadTokensAndSizesAreInvalidArguments) {
+  StartServer("kafka-1");
+  PublishAndRefresh(Many(1, 3));
+  auto code = [&](v1::ListPartitionsRequest req) {
+    grpc::ClientContext ctx;
+    v1::ListPartitionsResponse r;
+    return agent_->ListPartitions(&ctx, req, &r);
+  };
+  v1::ListPartitionsRequest req;
+  req.set_page_token("not a token");
+  grpc::Status st = code(req);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(st.error_message(), HasSubstr("page_token \"not a token\""));
+  req.set_page_token(PageToken("t0", 0));
+  EXPECT_TRUE(code(req).ok());
+  req = {};
+  req.set_page_size(-1);
+  EXPECT_THAT(code(req).error_message(), HasSubstr("page_size -1"));
+}
+
+TEST_F(PagingTest, APageStaysUnderTheMessageLimit) {
+  StartServer("kafka-1");
+  // 12,000 partitions with 249-character topic names (Kafka's longest):
+  // the default page (10,000) would be ~3 MB; the byte cap ends it first.
+  PublishAndRefresh(Many(120, 100, 249));
+  grpc::ClientContext ctx;
+  v1::ListPartitionsResponse r;
+  ASSERT_TRUE(agent_->ListPartitions(&ctx, {}, &r).ok());
+  EXPECT_LT(r.ByteSizeLong(), kMaxPageBytes);
+  EXPECT_GT(r.partitions_size(), 5000);
+  EXPECT_LT(r.partitions_size(), kMaxPageSize);
+  EXPECT_FALSE(r.next_page_token().empty());
+  EXPECT_EQ(r.total_size(), 12000);
+}
+
+TEST_F(PagingTest, RestartSafetyListsAHundredAndCountsAll) {
+  StartServer("kafka-0");
+  PublishAndRefresh(Many(5, 100));  // 250 odd partitions at risk on 0
+  grpc::ClientContext ctx;
+  v1::CheckRestartSafetyResponse r;
+  ASSERT_TRUE(agent_->CheckRestartSafety(&ctx, {}, &r).ok());
+  EXPECT_FALSE(r.safe());
+  EXPECT_EQ(r.at_risk_count(), 250);
+  EXPECT_EQ(r.at_risk_size(), 100);
+  EXPECT_THAT(r.reason(), HasSubstr("250 partition(s)"));
+  const std::string text = FormatRestartSafety(r);
+  EXPECT_THAT(text, HasSubstr("  t0-1: isr [0,1] -> 1 left;"));
+  EXPECT_THAT(text, HasSubstr("  ... and 240 more partitions at risk\n"));
+  EXPECT_LT(std::count(text.begin(), text.end(), '\n'), 13);
+}
+
+// `status` at size: a summary by default, every row when asked, across
+// pages; a filter prints all that match.
+TEST_F(PagingTest, StatusSummarisesUnlessAsked) {
+  StartServer("kafka-2");
+  PublishAndRefresh(Many(250, 100));  // 25,000 partitions: 3 pages
+  ClientOptions o;
+  o.addr = absl::StrCat("127.0.0.1:", server_->port());
+  o.limit = kDefaultStatusRows;
+  std::ostringstream out, err;
+  ASSERT_EQ(RunStatus(o, out, err), 0) << err.str();
+  const std::string text = out.str();
+  EXPECT_THAT(text, HasSubstr("\nt0 "));
+  EXPECT_THAT(text, ::testing::Not(HasSubstr("\nt1 "))) << "t0's 100 only";
+  EXPECT_THAT(text, HasSubstr("... 24900 more partitions not shown (100 of "
+                              "25000); --all prints every one"));
+
+  o.limit.reset();  // --all
+  std::ostringstream all, err2;
+  ASSERT_EQ(RunStatus(o, all, err2), 0) << err2.str();
+  const std::string every = all.str();
+  EXPECT_THAT(every, HasSubstr("\nt249 "));
+  EXPECT_THAT(every, ::testing::Not(HasSubstr("more partitions")));
+  // Summary, blank line, header, 25,000 rows.
+  const size_t blank = every.find("\n\n");
+  ASSERT_NE(blank, std::string::npos);
+  EXPECT_EQ(std::count(every.begin() + blank + 2, every.end(), '\n'), 25001);
+
+  o.under_replicated = true;
+  o.json = true;
+  std::ostringstream json, err3;
+  ASSERT_EQ(RunStatus(o, json, err3), 0) << err3.str();
+  const std::string j = json.str();
+  EXPECT_EQ(j.find("{\"status\":{"), 0u);
+  EXPECT_THAT(j, HasSubstr("\"next_page_token\":\"\",\"total_size\":12500}}"));
+  size_t rows = 0;
+  for (size_t at = j.find("\"under_replicated\":true"); at != std::string::npos;
+       at = j.find("\"under_replicated\":true", at + 1)) {
+    ++rows;
+  }
+  EXPECT_EQ(rows, 12500u);
+
+  o.limit = 3;
+  std::ostringstream few, err4;
+  ASSERT_EQ(RunStatus(o, few, err4), 0) << err4.str();
+  EXPECT_THAT(few.str(), HasSubstr("\"total_size\":12500}}"));
+  EXPECT_THAT(few.str(), ::testing::Not(HasSubstr("\"next_page_token\":\"\"")))
+      << "cut short: a token to resume";
 }
 
 }  // namespace

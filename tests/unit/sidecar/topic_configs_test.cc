@@ -31,9 +31,9 @@ class TopicConfigsTest : public ::testing::Test {
     return o;
   }
   int32_t MinIsrOf(const std::string& topic) {
-    std::vector<PartitionState> ps = {P(topic, 0, 0, {0}, {0}, 0)};
-    configs_.Fill(&ps);
-    return ps[0].min_isr;
+    const Partitions ps = configs_.Fill(
+        Partitions::FromStates({P(topic, 0, 0, {0}, {0}, 0)}));
+    return ps[0].min_isr();
   }
   FakeKafkaAdmin admin_;
   SimulatedClock clock_;
@@ -120,6 +120,19 @@ TEST_F(TopicConfigsTest, ErrorsAreCapped) {
   size_t total = 0;
   EXPECT_THAT(configs_.Errors(20, &total), SizeIs(20));
   EXPECT_EQ(total, 30u);
+}
+
+TEST_F(TopicConfigsTest, FillSetsEachTopicAndSharesWhenUnchanged) {
+  configs_.RefreshOnce();
+  const Partitions in = Partitions::FromStates(
+      {P("a", 0, 0, {0}, {0}, 0), P("a", 1, 0, {0}, {0}, 0),
+       P("b", 0, 0, {0}, {0}, 0), P("z", 0, 0, {0}, {0}, 0)});
+  const Partitions out = configs_.Fill(in);
+  EXPECT_THAT(out.min_isr(), ElementsAre(2, 1, 0));
+  EXPECT_EQ(out[1].min_isr(), 2);
+  EXPECT_EQ(out[3].min_isr(), 0) << "z: not known";
+  const Partitions again = configs_.Fill(out);
+  EXPECT_EQ(&again.min_isr(), &out.min_isr()) << "unchanged: shared";
 }
 
 }  // namespace
