@@ -238,6 +238,19 @@ struct Reassignment {
   std::vector<int32_t> removing;
 };
 
+// How the latest metadata was fetched (see Poller: after a full fetch, only
+// the topics this broker hosts may be asked for until the next full one).
+struct MetadataFetch {
+  // Whether the latest fetch asked for every topic; if not, for how many.
+  bool all_topics = true;
+  int32_t topics_asked = 0;
+  // When the latest fetch of every topic started (wall clock): partitions of
+  // topics not asked since are as of then.
+  absl::Time all_topics_at = absl::InfinitePast();
+  // Every topic is asked for at least this often.
+  absl::Duration all_topics_every = absl::ZeroDuration();
+};
+
 // One poll's view of the cluster.
 struct ClusterMetadata {
   std::string cluster_id;
@@ -247,6 +260,7 @@ struct ClusterMetadata {
   std::vector<int32_t> brokers;  // live, unfenced, per `metadata_answered_by`
   Partitions partitions;
   std::string metadata_answered_by;  // empty: no metadata (yet)
+  MetadataFetch fetch;
 
   LocalNode local;
   std::optional<QuorumView> quorum;

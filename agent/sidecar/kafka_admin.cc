@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafka.h>
 
 #include <algorithm>
+#include <cstring>
 #include <mutex>
 #include <string_view>
 #include <utility>
@@ -71,17 +72,70 @@ class ClientErrors {
   std::string last_;
 };
 
+
+// librdkafka's latest statistics (its totals of requests and bytes), from
+// the statistics callback.
+class ClientStats {
+ public:
+  void Set(const char* json) {
+    wire::ApiTraffic t;
+    t.requests = Field(json, "\"tx\":");
+    t.bytes_sent = Field(json, "\"tx_bytes\":");
+    t.bytes_received = Field(json, "\"rx_bytes\":");
+    std::lock_guard<std::mutex> lock(mu_);
+    last_ = t;
+  }
+  wire::ApiTraffic Get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return last_;
+  }
+
+ private:
+  // The number after the last `key`: librdkafka writes its totals last,
+  // after each broker's own "tx", "rx", ...
+  static int64_t Field(const char* json, const char* key) {
+    const char* at = nullptr;
+    for (const char* p = std::strstr(json, key); p != nullptr;
+         p = std::strstr(p + 1, key)) {
+      at = p;
+    }
+    int64_t v = 0;
+    if (at == nullptr) return 0;
+    at += std::strlen(key);
+    while (*at == ' ') ++at;
+    const char* end = at;
+    while (*end >= '0' && *end <= '9') ++end;
+    if (!absl::SimpleAtoi(absl::string_view(at, end - at), &v)) return 0;
+    return v;
+  }
+
+  std::mutex mu_;
+  wire::ApiTraffic last_;
+};
+
+// What librdkafka's callbacks write to (on its own threads, or in
+// rd_kafka_poll).
+struct ClientOpaque {
+  ClientErrors errors;
+  ClientStats stats;
+};
+
 void ErrorCallback(rd_kafka_t*, int err, const char* reason, void* opaque) {
   spdlog::debug("librdkafka error {}: {}",
                 rd_kafka_err2name(static_cast<rd_kafka_resp_err_t>(err)),
                 reason);
-  static_cast<ClientErrors*>(opaque)->Set(reason);
+  static_cast<ClientOpaque*>(opaque)->errors.Set(reason);
+}
+
+int StatsCallback(rd_kafka_t*, char* json, size_t, void* opaque) {
+  static_cast<ClientOpaque*>(opaque)->stats.Set(json);
+  return 0;  // librdkafka frees json
 }
 
 class RdKafkaAdmin : public KafkaAdmin {
  public:
-  RdKafkaAdmin(rd_kafka_t* rk, std::unique_ptr<ClientErrors> errors)
-      : rk_(rk), errors_(std::move(errors)) {}
+  RdKafkaAdmin(rd_kafka_t* rk, std::unique_ptr<ClientOpaque> opaque)
+      : rk_(rk), opaque_(std::move(opaque)) {}
   // librdkafka's threads are gone once rd_kafka_destroy returns, so the
   // error sink outlives every callback.
   ~RdKafkaAdmin() override { rd_kafka_destroy(rk_); }
@@ -92,8 +146,12 @@ class RdKafkaAdmin : public KafkaAdmin {
     if (topics.empty()) return out;
     std::vector<rd_kafka_ConfigResource_t*> resources;
     for (const std::string& t : topics) {
-      resources.push_back(
-          rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str()));
+      rd_kafka_ConfigResource_t* r =
+          rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, t.c_str());
+      // Only this key: the answer is a few bytes per topic instead of the
+      // topic's whole configuration (DescribeConfigs' ConfigurationKeys).
+      rd_kafka_ConfigResource_set_config(r, "min.insync.replicas", nullptr);
+      resources.push_back(r);
     }
     rd_kafka_AdminOptions_t* opts =
         rd_kafka_AdminOptions_new(rk_, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS);
@@ -149,9 +207,16 @@ class RdKafkaAdmin : public KafkaAdmin {
     return out;
   }
 
+  wire::ApiTraffic Traffic() override {
+    // Serves the statistics callback (librdkafka queues it for the
+    // application's poll).
+    rd_kafka_poll(rk_, 0);
+    return opaque_->stats.Get();
+  }
+
  private:
   rd_kafka_t* rk_;
-  std::unique_ptr<ClientErrors> errors_;
+  std::unique_ptr<ClientOpaque> opaque_;
 };
 
 }  // namespace
@@ -177,6 +242,8 @@ absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(
   if (s.ok()) s = set("topic.metadata.refresh.interval.ms", "-1", false);
   if (s.ok()) s = set("log.connection.close", "false", false);
   if (s.ok()) s = set("client.id", "kafka-agent", false);
+  // Totals of requests and bytes for Traffic(); served by its rd_kafka_poll.
+  if (s.ok()) s = set("statistics.interval.ms", "5000", false);
   for (const auto& [key, value] : props) {
     if (!s.ok()) break;
     s = set(key, value, true);
@@ -185,10 +252,11 @@ absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(
     rd_kafka_conf_destroy(conf);
     return s;
   }
-  auto errors = std::make_unique<ClientErrors>();
+  auto opaque = std::make_unique<ClientOpaque>();
   rd_kafka_conf_set_log_cb(conf, LogCallback);
   rd_kafka_conf_set_error_cb(conf, ErrorCallback);
-  rd_kafka_conf_set_opaque(conf, errors.get());
+  rd_kafka_conf_set_stats_cb(conf, StatsCallback);
+  rd_kafka_conf_set_opaque(conf, opaque.get());
   // rd_kafka_new takes ownership of conf on success only.
   rd_kafka_t* rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
   if (rk == nullptr) {
@@ -196,7 +264,7 @@ absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(
     return absl::InvalidArgumentError(
         absl::StrCat("cannot create the Kafka client: ", errstr));
   }
-  return std::unique_ptr<KafkaAdmin>(new RdKafkaAdmin(rk, std::move(errors)));
+  return std::unique_ptr<KafkaAdmin>(new RdKafkaAdmin(rk, std::move(opaque)));
 }
 
 }  // namespace kafka_agent

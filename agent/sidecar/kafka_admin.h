@@ -15,6 +15,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agent/sidecar/cluster.h"
+#include "agent/sidecar/kafka_connection.h"
 
 namespace kafka_agent {
 
@@ -32,11 +33,17 @@ class KafkaAdmin {
   };
   virtual absl::StatusOr<MinIsrAnswer> FetchMinInsyncReplicas(
       const std::vector<std::string>& topics, absl::Duration timeout) = 0;
+
+  // Requests and bytes the client has exchanged with Kafka so far, all APIs
+  // together (librdkafka's statistics, refreshed every few seconds).
+  virtual wire::ApiTraffic Traffic() { return {}; }
 };
 
 using KafkaProps = std::vector<std::pair<std::string, std::string>>;
 
 // A librdkafka client on `bootstrap` with extra client properties (TLS, SASL).
+// It asks each topic for min.insync.replicas alone, not its whole
+// configuration.
 // A property librdkafka rejects is InvalidArgument naming the key (never the
 // value: it may be a secret).
 absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(

@@ -590,11 +590,13 @@ absl::StatusOr<std::unique_ptr<Transport>> StartTls(int fd,
 class Connection : public KafkaConnection {
  public:
   Connection(std::string address, std::string client_id, std::string username,
-             std::unique_ptr<Transport> transport)
+             std::unique_ptr<Transport> transport,
+             std::shared_ptr<TrafficCounter> traffic)
       : address_(std::move(address)),
         client_id_(std::move(client_id)),
         username_(std::move(username)),
-        transport_(std::move(transport)) {}
+        transport_(std::move(transport)),
+        traffic_(std::move(traffic)) {}
 
   absl::StatusOr<std::string> Call(int16_t api_key, int16_t version,
                                    absl::string_view body,
@@ -755,9 +757,12 @@ class Connection : public KafkaConnection {
       return absl::FailedPreconditionError("connection already failed");
     }
     const int32_t correlation_id = next_correlation_id_++;
-    KA_RETURN_IF_ERROR(transport_->WriteAll(
-        EncodeRequestFrame(api_key, version, correlation_id, client_id_, body),
-        deadline));
+    const std::string frame =
+        EncodeRequestFrame(api_key, version, correlation_id, client_id_, body);
+    KA_RETURN_IF_ERROR(transport_->WriteAll(frame, deadline));
+    if (traffic_ != nullptr) {
+      traffic_->Add(api_key, 1, static_cast<int64_t>(frame.size()), 0);
+    }
     char size_buf[4];
     KA_RETURN_IF_ERROR(transport_->ReadFull(size_buf, 4, deadline));
     Reader size_reader(absl::string_view(size_buf, 4));
@@ -771,6 +776,7 @@ class Connection : public KafkaConnection {
     std::string payload(static_cast<size_t>(size), '\0');
     KA_RETURN_IF_ERROR(
         transport_->ReadFull(payload.data(), payload.size(), deadline));
+    if (traffic_ != nullptr) traffic_->Add(api_key, 0, 0, 4 + int64_t{size});
     KA_ASSIGN_OR_RETURN(
         absl::string_view resp_body,
         StripResponseHeader(api_key, version, correlation_id, payload));
@@ -784,6 +790,7 @@ class Connection : public KafkaConnection {
   std::string client_id_;
   std::string username_;  // for messages; never the password
   std::unique_ptr<Transport> transport_;
+  std::shared_ptr<TrafficCounter> traffic_;  // may be null
   ApiVersionsResponse versions_;
   int16_t versions_version_ = 0;
   int16_t auth_version_ = 0;
@@ -793,6 +800,22 @@ class Connection : public KafkaConnection {
 };
 
 }  // namespace
+
+// --- Traffic -----------------------------------------------------------------
+
+void TrafficCounter::Add(int16_t api_key, int64_t requests, int64_t sent,
+                         int64_t received) {
+  std::lock_guard<std::mutex> lock(mu_);
+  ApiTraffic& t = by_api_[api_key];
+  t.requests += requests;
+  t.bytes_sent += sent;
+  t.bytes_received += received;
+}
+
+std::map<int16_t, ApiTraffic> TrafficCounter::Get() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return by_api_;
+}
 
 // --- Settings ----------------------------------------------------------------
 
@@ -1008,7 +1031,8 @@ absl::StatusOr<std::unique_ptr<KafkaConnection>> Connect(
   }
   auto conn = std::make_unique<Connection>(options.address, options.client_id,
                                            options.security.username,
-                                           std::move(transport));
+                                           std::move(transport),
+                                           options.traffic);
   KA_RETURN_IF_ERROR(
       conn->NegotiateVersions(options.software_version, deadline));
   if (options.security.sasl()) {

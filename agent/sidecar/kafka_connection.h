@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -110,12 +111,32 @@ class KafkaConnection {
   virtual bool broken(absl::Time now) const = 0;
 };
 
+// Requests and bytes a client exchanged with Kafka, per API key (frames as
+// sent and received, size prefixes included). Thread-safe.
+struct ApiTraffic {
+  int64_t requests = 0;
+  int64_t bytes_sent = 0;
+  int64_t bytes_received = 0;
+};
+
+class TrafficCounter {
+ public:
+  void Add(int16_t api_key, int64_t requests, int64_t sent, int64_t received);
+  std::map<int16_t, ApiTraffic> Get() const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<int16_t, ApiTraffic> by_api_;  // guarded by mu_
+};
+
 struct ConnectOptions {
   std::string address;  // host:port
   std::string client_id = "kafka-agent";
   std::string software_version = "0";  // ApiVersions ClientSoftwareVersion
   SecurityConfig security;
   std::shared_ptr<TlsContext> tls;  // required when security.tls()
+  // Counts every frame of the connection when set.
+  std::shared_ptr<TrafficCounter> traffic;
 };
 
 // Connects, negotiates versions and authenticates, all before `deadline`.

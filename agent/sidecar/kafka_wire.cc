@@ -223,6 +223,10 @@ class RealKafkaWire : public KafkaWire {
         });
   }
 
+  std::map<int16_t, ApiTraffic> Traffic() const override {
+    return traffic_->Get();
+  }
+
  private:
   static std::string What(const KafkaConnection& c, int16_t api_key,
                           int16_t version) {
@@ -304,6 +308,7 @@ class RealKafkaWire : public KafkaWire {
     o.software_version = options_.software_version;
     o.security = security_;
     o.tls = tls_;
+    o.traffic = traffic_;
     KA_ASSIGN_OR_RETURN(std::unique_ptr<KafkaConnection> conn,
                         Connect(o, deadline));
     KafkaConnection* raw = conn.get();
@@ -436,6 +441,8 @@ class RealKafkaWire : public KafkaWire {
   const WireOptions options_;
   const SecurityConfig security_;
   const std::shared_ptr<TlsContext> tls_;
+  const std::shared_ptr<TrafficCounter> traffic_ =
+      std::make_shared<TrafficCounter>();
   size_t preferred_ = 0;
   int16_t last_describe_cluster_version_ = -1;
   std::map<std::string, std::unique_ptr<KafkaConnection>> connections_;

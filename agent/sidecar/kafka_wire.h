@@ -118,6 +118,10 @@ class KafkaWire {
   virtual absl::StatusOr<MetadataInfo> Metadata(
       absl::Time deadline, const std::vector<std::string>* topics,
       MetadataTopicVisitor* visitor) = 0;
+
+  // Requests and bytes sent and received so far, per API key (ApiVersions
+  // and SASL of new connections included).
+  virtual std::map<int16_t, ApiTraffic> Traffic() const { return {}; }
 };
 
 struct WireOptions {

@@ -98,12 +98,59 @@ void Poller::FillQuorum(ClusterMetadata* c) {
   }
 }
 
+bool Poller::AskAllTopics(const ClusterMetadata& prev, MonoTime now,
+                          std::vector<std::string>* topics) const {
+  const Partitions& ps = prev.partitions;
+  if (all_topics_mono_ == MonoTime::InfinitePast() ||
+      now - all_topics_mono_ >= options_.all_topics_every ||
+      prev.metadata_answered_by.empty()) {
+    return true;
+  }
+  const int32_t node = options_.roles.node_id;
+  const std::vector<Partitions::Topic>& ts = ps.topics();
+  std::vector<bool> asked(ts.size(), false);
+  size_t asked_partitions = 0;
+  auto ask = [&](uint32_t t) {
+    if (asked[t]) return;
+    asked[t] = true;
+    asked_partitions += ts[t].end - ts[t].begin;
+  };
+  for (uint32_t t = 0; t < ts.size(); ++t) {
+    for (uint32_t i = ts[t].begin; i < ts[t].end; ++i) {
+      if (ps[i].HasReplica(node)) {
+        ask(t);
+        break;
+      }
+    }
+  }
+  std::vector<std::string> unknown;  // reassigned topics not seen yet
+  for (const Reassignment& r : prev.reassignments) {
+    if (std::optional<uint32_t> t = ps.FindTopic(r.topic)) {
+      ask(*t);
+    } else if (unknown.empty() || unknown.back() != r.topic) {
+      unknown.push_back(r.topic);
+    }
+  }
+  // Only worth it when the answer is at most half of the full one.
+  if (asked_partitions * 2 > ps.size()) return true;
+  topics->clear();
+  for (uint32_t t = 0; t < ts.size(); ++t) {
+    if (asked[t]) topics->push_back(ts[t].name);
+  }
+  topics->insert(topics->end(), unknown.begin(), unknown.end());
+  return false;
+}
+
 bool Poller::PollBroker(ClusterMetadata* c) {
+  const MonoTime start = clock_.Monotonic();
+  const absl::Time start_wall = clock_.Now();
+  std::vector<std::string> topics;
+  const bool all = AskAllTopics(*c, start, &topics);
   const Partitions& prev = c->partitions;
   MetadataTableBuilder table;
   table.Reserve(prev.topics().size(), prev.size(),
                 prev.size() > 0 ? prev.size() * 6 : 0);
-  auto md = local_.Metadata(Deadline(), nullptr, &table);
+  auto md = local_.Metadata(Deadline(), all ? nullptr : &topics, &table);
   c->local.address = options_.local_address;
   if (!md.ok()) {
     c->local.answered = false;
@@ -118,6 +165,24 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   }
   c->local.answered = true;
   c->local.error.clear();
+  if (all) {
+    all_topics_mono_ = start;
+    c->fetch.all_topics_at = start_wall;
+  } else {
+    // The topics not asked for keep what the latest answer said of them.
+    size_t k = 0;  // `topics` lists prev's asked topics in its order
+    const std::vector<Partitions::Topic>& ts = prev.topics();
+    for (uint32_t t = 0; t < ts.size(); ++t) {
+      if (k < topics.size() && topics[k] == ts[t].name) {
+        ++k;
+      } else {
+        table.Keep(prev, t);
+      }
+    }
+  }
+  c->fetch.all_topics = all;
+  c->fetch.topics_asked = all ? 0 : static_cast<int32_t>(topics.size());
+  c->fetch.all_topics_every = options_.all_topics_every;
   ApplyMetadata(*md, table.Build(), c);
   FillQuorum(c);
 
@@ -175,6 +240,7 @@ void Poller::PollOnce() {
   const absl::Time start_wall = clock_.Now();
   if (first_attempt_ == MonoTime::InfinitePast()) {
     first_attempt_ = start;
+    first_attempt_wall_ = start_wall;
     spdlog::info("poll: waiting for Kafka at {} ({} every {}, timeout {})",
                  options_.local_address,
                  options_.roles.broker ? "metadata and quorum" : "quorum",
@@ -228,6 +294,9 @@ void Poller::PollOnce() {
     next.taken_at = start_wall;
     next.taken_mono = start;
   }
+  next.traffic.wire = local_.Traffic();
+  if (configs_ != nullptr) next.traffic.librdkafka = configs_->Traffic();
+  next.traffic.since = first_attempt_wall_;
   const size_t table_bytes = c.partitions.MemoryBytes();
   {
     std::lock_guard<std::mutex> lock(publish_mu_);

@@ -9,6 +9,17 @@
 // Asking the local node, not any broker: a hung or cut-off peer never delays
 // this pod's answer, and the quorum leader certifies (through how far this
 // node's copy of the metadata log lags) that the local metadata is current.
+//
+// Less load on Kafka: after a Metadata request for every topic, a poll asks
+// only for the topics this broker hosts a replica of, plus the topics of
+// reassignments in progress (listed every poll) — when those are at most
+// half of the cluster's partitions; otherwise every poll asks for every
+// topic. Every topic is asked for again at least every `all_topics_every`.
+// So this broker's own partitions (what readiness and its own restart safety
+// judge) are always from the latest poll; partitions of topics it does not
+// host, and topics created since, are at most `all_topics_every` (plus a
+// poll) old; a reassignment listed by one poll has its topic asked from the
+// next poll on, until one poll after it is no longer listed.
 #ifndef KAFKA_AGENT_SIDECAR_POLLER_H_
 #define KAFKA_AGENT_SIDECAR_POLLER_H_
 
@@ -36,6 +47,8 @@ struct PollerOptions {
   absl::Duration interval = absl::Seconds(2);
   // How long one Kafka request may take; by default the interval, at most 5s.
   absl::Duration request_timeout = absl::Seconds(2);
+  // Every topic is asked for at least this often (see above).
+  absl::Duration all_topics_every = absl::Seconds(30);
 };
 
 class Poller {
@@ -68,6 +81,9 @@ class Poller {
   // controller. Returns whether the quorum came.
   bool PollController(ClusterMetadata* c);
   void FillQuorum(ClusterMetadata* c);
+  // The topics to ask for (empty: all), given the previous poll's data.
+  bool AskAllTopics(const ClusterMetadata& prev, MonoTime now,
+                    std::vector<std::string>* topics) const;
   // Sets min.insync.replicas and config errors from TopicConfigs, and the
   // assessment for this pod's node.
   void FillConfigsAndAssess(Snapshot* s);
@@ -83,6 +99,9 @@ class Poller {
   std::mutex publish_mu_;
   std::string last_logged_error_;
   MonoTime first_attempt_ = MonoTime::InfinitePast();
+  absl::Time first_attempt_wall_ = absl::InfinitePast();
+  // When the latest request for all topics started.
+  MonoTime all_topics_mono_ = MonoTime::InfinitePast();
 };
 
 // Builds the partitions table straight from a Metadata answer as the wire
@@ -101,6 +120,8 @@ class MetadataTableBuilder : public wire::MetadataTopicVisitor {
                  absl::Span<const int32_t> replica_nodes,
                  absl::Span<const int32_t> isr_nodes,
                  absl::Span<const int32_t> offline_replicas) override;
+  // Topic `t` of `from`, as it was (a topic not asked for this time).
+  void Keep(const Partitions& from, uint32_t t) { builder_.CopyTopic(from, t); }
   // Topics that came with an error, by name.
   const std::vector<std::pair<std::string, int16_t>>& topic_errors() const {
     return topic_errors_;

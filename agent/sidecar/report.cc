@@ -133,6 +133,28 @@ void FillPartition(const PartitionRef& p, v1::Partition* out) {
   out->set_offline(p.offline());
 }
 
+std::string ApiName(int16_t key) {
+  return wire::ApiKeyName(key);
+}
+
+void FillTraffic(const KafkaTraffic& t, v1::KafkaTraffic* out) {
+  for (const auto& [key, a] : t.wire) {
+    v1::ApiTraffic* pa = out->add_wire();
+    pa->set_api(ApiName(key));
+    pa->set_requests(a.requests);
+    pa->set_bytes_sent(a.bytes_sent);
+    pa->set_bytes_received(a.bytes_received);
+  }
+  v1::ApiTraffic* lr = out->mutable_librdkafka();
+  lr->set_api("all");
+  lr->set_requests(t.librdkafka.requests);
+  lr->set_bytes_sent(t.librdkafka.bytes_sent);
+  lr->set_bytes_received(t.librdkafka.bytes_received);
+  if (t.since != absl::InfinitePast()) {
+    *out->mutable_since() = TimestampProto(t.since);
+  }
+}
+
 }  // namespace
 
 v1::Partition PartitionProto(const PartitionRef& p) {
@@ -162,6 +184,7 @@ v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
   s.set_ready(health.ready.serving);
   s.set_ready_reason(health.ready.reason);
   const ClusterMetadata& c = snapshot.cluster;
+  FillTraffic(snapshot.traffic, s.mutable_kafka_traffic());
   v1::LocalNode* local = s.mutable_local();
   local->set_address(c.local.address);
   local->set_answered(c.local.answered);
@@ -192,6 +215,13 @@ v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
   s.set_config_error_count(static_cast<int32_t>(snapshot.config_error_count));
   s.set_cluster_id(c.cluster_id);
   for (int32_t b : c.brokers) s.add_brokers(b);
+  v1::MetadataFetch* mf = s.mutable_metadata_fetch();
+  mf->set_all_topics(c.fetch.all_topics);
+  mf->set_topics_asked(c.fetch.topics_asked);
+  if (c.fetch.all_topics_at != absl::InfinitePast()) {
+    *mf->mutable_all_topics_time() = TimestampProto(c.fetch.all_topics_at);
+  }
+  *mf->mutable_all_topics_every() = DurationProto(c.fetch.all_topics_every);
   *s.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
   *s.mutable_snapshot_age() = DurationProto(health.age);
   const PartitionCounts& n = snapshot.assessment.counts;
@@ -213,6 +243,9 @@ v1::AgentStatus WithoutTimes(const v1::AgentStatus& s) {
   v1::AgentStatus out = s;
   out.clear_snapshot_age();
   out.clear_snapshot_time();
+  // Counters and fetch times change with every poll.
+  out.clear_kafka_traffic();
+  out.mutable_metadata_fetch()->clear_all_topics_time();
   // The stale reason quotes the age; keep only whether it is stale.
   for (v1::HealthServiceStatus& h : *out.mutable_health()) {
     if (s.snapshot_stale()) h.clear_reason();

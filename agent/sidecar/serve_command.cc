@@ -193,6 +193,7 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   po.local_address = bootstrap;
   po.interval = o.poll_interval;
   po.request_timeout = request_timeout;
+  po.all_topics_every = std::max(absl::Seconds(30), 10 * o.poll_interval);
   Poller poller(*local, configs.get(), clock, store, po);
   if (configs != nullptr) {
     configs->OnUpdate([&poller] { poller.Republish(); });
@@ -208,9 +209,12 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
     configs_done.Notify();
   });
   std::thread refresher([&] { server->RunRefresher(stop); });
-  spdlog::info("serving: polling {} every {}; snapshot stale after {}; "
-               "liveness (\"\") lost after {} without a completed poll",
+  spdlog::info("serving: polling {} every {} (metadata of every topic at "
+               "least every {}, else of the topics hosted here when fewer); "
+               "snapshot stale after {}; liveness (\"\") lost after {} "
+               "without a completed poll",
                bootstrap, absl::FormatDuration(o.poll_interval),
+               absl::FormatDuration(po.all_topics_every),
                absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
                absl::FormatDuration(LivenessBound(o.poll_interval)));
 

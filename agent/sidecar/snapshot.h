@@ -6,6 +6,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -14,9 +15,18 @@
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
 #include "agent/sidecar/cluster.h"
+#include "agent/sidecar/kafka_connection.h"
 #include "agent/sidecar/readiness.h"
 
 namespace kafka_agent {
+
+// Requests and bytes the agent exchanged with Kafka since `since`: its wire
+// client per API key, and librdkafka's totals.
+struct KafkaTraffic {
+  std::map<int16_t, wire::ApiTraffic> wire;
+  wire::ApiTraffic librdkafka;
+  absl::Time since = absl::InfinitePast();
+};
 
 struct Snapshot {
   ClusterMetadata cluster;
@@ -35,6 +45,8 @@ struct Snapshot {
   // how many such errors there are in all.
   std::vector<TopicConfigError> config_errors;
   size_t config_error_count = 0;
+  // What the agent has asked of Kafka so far (as of this attempt).
+  KafkaTraffic traffic;
   uint64_t generation = 0;  // 0: nothing published yet
 
   bool has_data() const { return taken_mono != MonoTime::InfinitePast(); }

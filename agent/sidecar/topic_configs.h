@@ -51,6 +51,10 @@ class TopicConfigs {
   // not yet); `partitions` itself when nothing changes.
   Partitions Fill(const Partitions& partitions) const;
 
+  // What librdkafka has exchanged with Kafka so far (see
+  // KafkaAdmin::Traffic).
+  wire::ApiTraffic Traffic() { return admin_.Traffic(); }
+
   // Why values are missing: per-topic errors first, at most `max`, and the
   // total count in `*total`.
   std::vector<TopicConfigError> Errors(size_t max, size_t* total) const;

@@ -4,6 +4,8 @@
 #ifndef KAFKA_AGENT_TESTS_UNIT_SIDECAR_KAFKA_WIRE_FAKE_H_
 #define KAFKA_AGENT_TESTS_UNIT_SIDECAR_KAFKA_WIRE_FAKE_H_
 
+#include <algorithm>
+#include <map>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -52,7 +54,8 @@ class FakeKafkaWire : public KafkaWire {
     return Answer(reassignments_, reassignments_calls_, deadline);
   }
 
-  // Answers every topic, through `visitor` if set.
+  // Answers the topics asked for (a topic it does not know as
+  // UNKNOWN_TOPIC_OR_PARTITION, like a broker), through `visitor` if set.
   absl::StatusOr<MetadataInfo> Metadata(
       absl::Time deadline, const std::vector<std::string>* topics,
       MetadataTopicVisitor* visitor) override {
@@ -65,6 +68,23 @@ class FakeKafkaWire : public KafkaWire {
     absl::StatusOr<MetadataInfo> r =
         Answer(metadata_, metadata_calls_, deadline);
     if (!r.ok()) return r;
+    if (topics != nullptr) {
+      std::vector<MetadataTopic> asked;
+      for (const std::string& name : *topics) {
+        auto it = std::find_if(
+            r->response.topics.begin(), r->response.topics.end(),
+            [&](const MetadataTopic& t) { return t.name == name; });
+        if (it != r->response.topics.end()) {
+          asked.push_back(*it);
+        } else {
+          MetadataTopic unknown;
+          unknown.error_code = 3;  // UNKNOWN_TOPIC_OR_PARTITION
+          unknown.name = name;
+          asked.push_back(unknown);
+        }
+      }
+      r->response.topics = std::move(asked);
+    }
     if (visitor != nullptr) {
       VisitMetadataTopics(r->response.topics, *visitor);
       r->response.topics.clear();
@@ -72,6 +92,14 @@ class FakeKafkaWire : public KafkaWire {
     return r;
   }
 
+  void SetTraffic(std::map<int16_t, ApiTraffic> t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    traffic_ = std::move(t);
+  }
+  std::map<int16_t, ApiTraffic> Traffic() const override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return traffic_;
+  }
 
   int metadata_calls() const { return Get(metadata_calls_); }
   // The topics each Metadata call asked for ({"*"}: all).
@@ -115,6 +143,7 @@ class FakeKafkaWire : public KafkaWire {
   absl::StatusOr<MetadataInfo> metadata_ =
       absl::UnavailableError("FakeKafkaWire: no Metadata answer set");
   std::vector<std::vector<std::string>> metadata_topics_;
+  std::map<int16_t, ApiTraffic> traffic_;
   int metadata_calls_ = 0;
   int api_versions_calls_ = 0;
   int quorum_calls_ = 0;

@@ -191,5 +191,142 @@ TEST_F(PollerTest, RunPollsEveryIntervalUntilStopped) {
   EXPECT_EQ(clock_.Monotonic() - start, absl::Seconds(8));
 }
 
+// A broker-only node (5) that hosts a replica of topic "a" alone of four
+// topics: after a full fetch it asks for "a" only, until every topic is due.
+class PartialPollTest : public ::testing::Test {
+ protected:
+  PartialPollTest() : poller_(wire_, nullptr, clock_, store_, Options()) {
+    world_ = Cluster({0, 1, 2, 5}, {P("a", 0, 5, {5, 0}, {0, 5}, 0),
+                                    P("b", 0, 0, {0, 1}, {0, 1}, 0),
+                                    P("c", 0, 1, {1, 2}, {1, 2}, 0),
+                                    P("d", 0, 2, {2, 0}, {0, 2}, 0)});
+    testing::Answer(wire_, world_);
+  }
+  static PollerOptions Options() {
+    PollerOptions o;
+    o.roles = {5, /*broker=*/true, /*controller=*/false};
+    o.local_address = "localhost:9092";
+    o.interval = absl::Seconds(2);
+    o.all_topics_every = absl::Seconds(30);
+    return o;
+  }
+  // Changes the world the fake broker answers with.
+  void Set(const std::string& topic, std::vector<int32_t> isr) {
+    std::vector<PartitionState> ps = testing::States(world_);
+    for (PartitionState& p : ps) {
+      if (p.topic == topic) p.isr = isr;
+    }
+    testing::SetPartitions(&world_, ps);
+    wire_.SetMetadata(testing::MetadataInfoOf(world_));
+  }
+  std::vector<int32_t> IsrOf(const std::string& topic) {
+    auto p = store_.Get()->cluster.partitions.Find(topic, 0);
+    if (!p) return {-1};
+    return p->ToState().isr;
+  }
+  void Poll() {
+    clock_.Advance(absl::Seconds(2));
+    poller_.PollOnce();
+  }
+
+  ClusterMetadata world_;
+  FakeKafkaWire wire_;
+  SimulatedClock clock_;
+  SnapshotStore store_;
+  Poller poller_;
+};
+
+TEST_F(PartialPollTest, AsksForItsOwnTopicsBetweenFullFetches) {
+  poller_.PollOnce();
+  const absl::Time full_at = clock_.Now();
+  Poll();
+  EXPECT_THAT(wire_.metadata_topics(),
+              ElementsAre(ElementsAre("*"), ElementsAre("a")));
+  auto s = store_.Get();
+  EXPECT_EQ(s->cluster.partitions.size(), 4u) << "the others kept";
+  EXPECT_FALSE(s->cluster.fetch.all_topics);
+  EXPECT_EQ(s->cluster.fetch.topics_asked, 1);
+  EXPECT_EQ(s->cluster.fetch.all_topics_at, full_at);
+  EXPECT_EQ(s->assessment.counts.topics, 4);
+
+  // Its own partition is current at every poll; another topic is as of the
+  // latest full fetch.
+  Set("a", {0});
+  Set("b", {0});
+  Poll();
+  EXPECT_EQ(IsrOf("a"), (std::vector<int32_t>{0}));
+  EXPECT_FALSE(store_.Get()->assessment.ready) << "5 left a's ISR";
+  EXPECT_EQ(IsrOf("b"), (std::vector<int32_t>{0, 1})) << "not asked yet";
+  EXPECT_EQ(store_.Get()->assessment.counts.under_replicated, 1);
+
+  // Every topic again once 30s have passed since the last full fetch.
+  while (clock_.Now() - full_at < absl::Seconds(30)) Poll();
+  EXPECT_THAT(wire_.metadata_topics().back(), ElementsAre("*"));
+  EXPECT_EQ(IsrOf("b"), (std::vector<int32_t>{0}));
+  EXPECT_TRUE(store_.Get()->cluster.fetch.all_topics);
+  EXPECT_EQ(store_.Get()->assessment.counts.under_replicated, 2);
+  for (const auto& asked : wire_.metadata_topics()) {
+    if (asked != std::vector<std::string>{"*"}) {
+      EXPECT_THAT(asked, ElementsAre("a"));
+    }
+  }
+}
+
+TEST_F(PartialPollTest, ReassignedTopicsAreAskedFromTheNextPoll) {
+  poller_.PollOnce();
+  wire_.SetReassignments(wire::ReassignmentsInfo{
+      "localhost:9092", {{"c", 0, {1, 2, 0}, {0}, {}}}});
+  Poll();  // learns of the reassignment
+  EXPECT_THAT(wire_.metadata_topics().back(), ElementsAre("a"));
+  Set("c", {1, 2, 0});
+  Poll();
+  EXPECT_THAT(wire_.metadata_topics().back(), ElementsAre("a", "c"));
+  EXPECT_EQ(IsrOf("c"), (std::vector<int32_t>{0, 1, 2}));
+  // Done: asked once more (its final state), then no more.
+  wire_.SetReassignments(wire::ReassignmentsInfo{"localhost:9092", {}});
+  Poll();
+  EXPECT_THAT(wire_.metadata_topics().back(), ElementsAre("a", "c"));
+  Poll();
+  EXPECT_THAT(wire_.metadata_topics().back(), ElementsAre("a"));
+}
+
+TEST_F(PartialPollTest, ADeletedTopicGoesAtOnce) {
+  poller_.PollOnce();
+  std::vector<PartitionState> ps = testing::States(world_);
+  ps.erase(ps.begin());  // topic "a"
+  testing::SetPartitions(&world_, ps);
+  wire_.SetMetadata(testing::MetadataInfoOf(world_));
+  Poll();
+  EXPECT_THAT(wire_.metadata_topics().back(), ElementsAre("a"));
+  EXPECT_EQ(IsrOf("a"), (std::vector<int32_t>{-1})) << "answered unknown";
+  EXPECT_EQ(store_.Get()->cluster.partitions.size(), 3u);
+  // Hosting nothing now, it asks for no topic at all (brokers only).
+  Poll();
+  EXPECT_THAT(wire_.metadata_topics().back(), ::testing::IsEmpty());
+  EXPECT_EQ(store_.Get()->cluster.partitions.size(), 3u);
+}
+
+TEST_F(PartialPollTest, HostingHalfOrMoreAsksForEverythingEveryPoll) {
+  world_ = Cluster({0, 5}, {P("a", 0, 5, {5, 0}, {0, 5}, 0),
+                            P("b", 0, 0, {0, 5}, {0, 5}, 0),
+                            P("c", 0, 0, {0}, {0}, 0)});
+  testing::Answer(wire_, world_);
+  poller_.PollOnce();
+  Poll();
+  Poll();
+  for (const auto& asked : wire_.metadata_topics()) {
+    EXPECT_THAT(asked, ElementsAre("*"));
+  }
+}
+
+TEST_F(PartialPollTest, TrafficIsCarriedInTheSnapshot) {
+  wire_.SetTraffic({{wire::kMetadata, {3, 300, 30000}}});
+  poller_.PollOnce();
+  const KafkaTraffic& t = store_.Get()->traffic;
+  ASSERT_EQ(t.wire.count(wire::kMetadata), 1u);
+  EXPECT_EQ(t.wire.at(wire::kMetadata).bytes_received, 30000);
+  EXPECT_EQ(t.since, clock_.Now());
+}
+
 }  // namespace
 }  // namespace kafka_agent
