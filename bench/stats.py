@@ -19,6 +19,14 @@ Subcommands:
       seconds); the server named "agent" is A.
   rss SUMMARY_TSV NAME=PID...
       Resident memory (VmRSS, VmHWM) from /proc; the first NAME is A.
+  gbench SUMMARY_TSV JSON
+      Google Benchmark output of bench/scale/scale_bench: BM_<what>_compact/N
+      (A, today's code) against BM_<what>_legacy/N (B, the code before the
+      compact table), medians of the repetitions, per size; and the heap
+      counters.
+  scale SUMMARY_TSV E2E_TSV
+      The real agent against the fake broker (bench/scale.sh): a table per
+      size, and before/after ratios when a before agent ran.
   table SUMMARY_TSV
       The compact table of every ratio.
 """
@@ -264,6 +272,134 @@ def cmd_rss(summary, label, pairs):
     return 0
 
 
+# --- gbench -----------------------------------------------------------------------
+
+def size_name(n):
+    n = int(n)
+    return f"{n // 1000000}M" if n >= 1000000 else f"{n // 1000}k"
+
+
+def cmd_gbench(summary, path):
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    runs = {}
+    counters = {}
+    for b in data["benchmarks"]:
+        if b.get("run_type") != "iteration":
+            continue
+        name = b["run_name"]  # BM_Poll_compact/1000
+        what, n = name.split("/")[:2]
+        what, impl = what.rsplit("_", 1)
+        unit = {"ns": 1e-9, "us": 1e-6, "ms": 1e-3, "s": 1.0}[b["time_unit"]]
+        runs.setdefault((what, int(n), impl), []).append(b["cpu_time"] * unit)
+        for k in ("held_B_per_partition", "peak_B_per_partition", "answer_B"):
+            if k in b:
+                counters.setdefault((what, int(n), impl, k), []).append(b[k])
+    whats = sorted({w for w, _, _ in runs}, key=lambda w: [
+        "BM_Poll", "BM_Assess", "BM_ListAll", "BM_StatusRows",
+        "BM_UnderReplicated", "BM_GetStatus"].index(w)
+        if w in ("BM_Poll", "BM_Assess", "BM_ListAll", "BM_StatusRows",
+                 "BM_UnderReplicated", "BM_GetStatus") else 99)
+    labels = {
+        "BM_Poll": "poll: decode + build + assess (CPU)",
+        "BM_Assess": "assessment pass (CPU)",
+        "BM_ListAll": "ListPartitions, every partition (CPU)",
+        "BM_StatusRows": "`status` rows: 100 now, all before (CPU)",
+        "BM_UnderReplicated": "ListPartitions --under-replicated (CPU)",
+        "BM_GetStatus": "GetStatus (CPU; B = same code at 1k)",
+    }
+    print("  scale_bench (CPU time, median of repetitions; A = compact, "
+          "B = before):")
+    for what in whats:
+        for n in sorted({n for w, n, _ in runs if w == what}):
+            a = median(runs.get((what, n, "compact"), []))
+            b = median(runs.get((what, n, "legacy"), []))
+            r = ratio(a, b)
+            print(f"    {labels.get(what, what):44s} {size_name(n):>4s}  "
+                  f"A {fmt_time(a):>10s}  B {fmt_time(b):>10s}  A/B {r:.3f}")
+            emit(summary, "scale", f"{labels.get(what, what)}, "
+                 f"{size_name(n)} partitions", "compact", fmt_time(a),
+                 "before", fmt_time(b), r, "lower")
+    for k, label in (("held_B_per_partition", "heap held per partition"),
+                     ("peak_B_per_partition", "heap at a poll's peak, per partition")):
+        for n in sorted({n for w, n, _, kk in counters if kk == k}):
+            a = median(counters.get(("BM_Poll", n, "compact", k), []))
+            b = median(counters.get(("BM_Poll", n, "legacy", k), []))
+            print(f"    {label:44s} {size_name(n):>4s}  A {a:8.0f} B  "
+                  f"B {b:8.0f} B  A/B {ratio(a, b):.3f}")
+            emit(summary, "scale", f"{label}, {size_name(n)} partitions",
+                 "compact", f"{a:.0f} B", "before", f"{b:.0f} B",
+                 ratio(a, b), "lower")
+    return 0
+
+
+# --- scale ------------------------------------------------------------------------
+
+def load_fake(path):
+    out = {}
+    with open(path, encoding="utf-8") as f:
+        next(f, None)
+        for line in f:
+            api, r, i, o = line.rstrip("\n").split("\t")
+            out[api] = (int(r), int(i), int(o))
+    return out
+
+
+def cmd_scale(summary, path):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        head = next(f).rstrip("\n").split("\t")
+        for line in f:
+            rows.append(dict(zip(head, line.rstrip("\n").split("\t"))))
+    table = {}
+    for r in rows:
+        start, end = load_fake(r["fake_stats_start"]), load_fake(r["fake_stats_end"])
+        per_min = 60000.0 / int(r["window_ms"])
+        d = {api: tuple(e - s for e, s in zip(end[api], start.get(api, (0, 0, 0))))
+             for api in end}
+        tot = [sum(v[k] for v in d.values()) for k in range(3)]
+        md = d.get("Metadata", (0, 0, 0))
+        dc = d.get("ApiKey(32)", (0, 0, 0))
+        t = {
+            "CPU per 2 s poll interval": (float(r["cpu_ms_per_poll"]), "ms"),
+            "RSS idle": (int(r["rss_idle_kib"]) / 1024, "MiB"),
+            "RSS after answers": (int(r["rss_after_kib"]) / 1024, "MiB"),
+            "peak RSS": (int(r["hwm_kib"]) / 1024, "MiB"),
+            "status (100 rows)": (int(r["status_ms"]) / 1000, "s"),
+            "status --all": (int(r["status_all_ms"]) / 1000, "s"),
+            "status --under-replicated": (int(r["under_ms"]) / 1000, "s"),
+            "requests to Kafka /min": (tot[0] * per_min, ""),
+            "bytes to Kafka /min": (tot[1] * per_min / 1024, "KiB"),
+            "bytes from Kafka /min": (tot[2] * per_min / 1024, "KiB"),
+            "Metadata requests /min": (md[0] * per_min, ""),
+            "DescribeConfigs bytes /min": ((dc[1] + dc[2]) * per_min / 1024,
+                                           "KiB"),
+            "status output": (int(r["status_bytes"]) / 1024, "KiB"),
+        }
+        table[(int(r["size"]), r["who"])] = t
+    sizes = sorted({n for n, _ in table})
+    metrics = list(next(iter(table.values())).keys()) if table else []
+    print("  the real agent against the fake broker (after"
+          + (" | before | after/before" if any(w == "before" for _, w in table)
+             else "") + "):")
+    print("    " + f"{'':28s}" + "".join(f"{size_name(n):>26s}" for n in sizes))
+    for m in metrics:
+        cells = []
+        for n in sizes:
+            a = table.get((n, "after"), {}).get(m)
+            b = table.get((n, "before"), {}).get(m)
+            cell = f"{a[0]:.1f}{a[1] and ' ' + a[1]}" if a else "-"
+            if b:
+                cell += f" | {b[0]:.1f} | {ratio(a[0], b[0]):.2f}"
+                better = "lower"
+                emit(summary, "scale (real agent)", f"{m}, {size_name(n)}",
+                     "after", f"{a[0]:.1f} {a[1]}".strip(), "before",
+                     f"{b[0]:.1f} {b[1]}".strip(), ratio(a[0], b[0]), better)
+            cells.append(cell)
+        print("    " + f"{m:28s}" + "".join(f"{c:>26s}" for c in cells))
+    return 0
+
+
 # --- table ------------------------------------------------------------------------
 
 def cmd_table(summary):
@@ -303,6 +439,10 @@ def main(argv):
         return cmd_rss(args[0], args[1], args[2:])
     if cmd == "table":
         return cmd_table(*args)
+    if cmd == "gbench":
+        return cmd_gbench(*args)
+    if cmd == "scale":
+        return cmd_scale(*args)
     print(__doc__, file=sys.stderr)
     return 2
 

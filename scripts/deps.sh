@@ -12,7 +12,7 @@ DEB_PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev libc-ares-dev
   dnsmasq-base iproute2 iptables kcat jq procps util-linux python3-yaml shellcheck curl
-  hyperfine python3-grpcio python3-protobuf
+  hyperfine python3-grpcio python3-protobuf libbenchmark-dev
   default-jre-headless maven golang-go
   libssl-dev openssl clang libclang-rt-14-dev
 )
