@@ -42,8 +42,6 @@ class KafkaAdmin {
 using KafkaProps = std::vector<std::pair<std::string, std::string>>;
 
 // A librdkafka client on `bootstrap` with extra client properties (TLS, SASL).
-// It asks each topic for min.insync.replicas alone, not its whole
-// configuration.
 // A property librdkafka rejects is InvalidArgument naming the key (never the
 // value: it may be a secret).
 absl::StatusOr<std::unique_ptr<KafkaAdmin>> NewRdKafkaAdmin(
