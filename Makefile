@@ -8,8 +8,9 @@ CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
 # ctest (with the given -L LABEL), then one line per label: passed, failed,
 # skipped, time (tests/lib/ctest_summary.py reads ctest's JUnit file).
-CTEST = cd $(BUILD) && { ctest $(CTEST_FLAGS) --no-label-summary \
-          --output-junit ctest-junit.xml $(1); rc=$$?; \
+CTEST = $(call CTEST_IN,$(BUILD),$(1))
+CTEST_IN = cd $(1) && { ctest $(CTEST_FLAGS) --no-label-summary \
+          --output-junit ctest-junit.xml $(2); rc=$$?; \
         python3 $(CURDIR)/tests/lib/ctest_summary.py . ctest-junit.xml; exit $$rc; }
 
 .PHONY: all deps build test unit integration faults e2e lint manifests demo \
@@ -27,9 +28,10 @@ build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
 # Everything: unit tests, the real binary on bad input, real Kafka, simulated
-# pods, manifests.
+# pods, manifests; then the ASan+UBSan stage (below).
 test: deps build
 	$(call CTEST)
+	$(MAKE) --no-print-directory asan
 
 unit: build
 	$(call CTEST,-L unit)
@@ -52,23 +54,28 @@ manifests: deps
 demo: deps build
 	tests/e2e/demo.sh $(BUILD)/kafka-agent $(BUILD)/tests/kafka-test-tool
 
-# Sanitizer builds: ASan+UBSan runs every unit test (gRPC server included).
-# TSan runs the agent's own threading (snapshot store, poller, health) under
-# stress. The gRPC server tests are left out of TSan: Debian's libgrpc is not
-# instrumented, so TSan cannot see gRPC's own hand-offs and reports hundreds
-# of false races there.
+# Sanitizer builds. ASan+UBSan (part of make test) runs every unit test (gRPC
+# server included) and the integration tests that drive the agent binary
+# against real Kafka and a real resolver: init's DNS wait, serve with three
+# agents on a 3-node cluster (SIGTERM, SASL), the wire client, the
+# properties round trip. TSan runs the agent's own threading (snapshot store,
+# poller, topic configs, health) under stress. The gRPC server tests are left
+# out of TSan: Debian's libgrpc is not instrumented, so TSan cannot see
+# gRPC's own hand-offs and reports hundreds of false races there.
+ASAN_INTEGRATION = ^(dns_wait|serve_isr|java_props|wire_client)$$
 asan:
 	cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DKAFKA_AGENT_SANITIZE=address,undefined
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest $(CTEST_FLAGS) -L unit
+	$(call CTEST_IN,build-asan,-L unit)
+	$(call CTEST_IN,build-asan,-R '$(ASAN_INTEGRATION)')
 
 tsan:
 	cmake -S . -B build-tsan -G Ninja -DCMAKE_BUILD_TYPE=Debug \
 	  -DKAFKA_AGENT_SANITIZE=thread
 	cmake --build build-tsan -j $(JOBS)
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/unit_tests \
-	  --gtest_filter='ConcurrencyTest.*:PollerTest.*:SnapshotStoreTest.*:HealthPublisherTest.*'
+	  --gtest_filter='ConcurrencyTest.*:PollerTest.*:SnapshotStoreTest.*:HealthPublisherTest.*:TopicConfigsTest.*'
 
 # A longer libFuzzer run over the Kafka wire client's decoders (clang).
 FUZZ_SECONDS ?= 600

@@ -90,15 +90,54 @@ QuorumView QuorumViewOf(const wire::QuorumInfo& q) {
 }
 
 Poller::Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
-               SnapshotStore& store, PollerOptions options)
+               SnapshotStore& store, PollerOptions options,
+               wire::KafkaWire* quorum_fallback)
     : local_(local),
+      quorum_fallback_(quorum_fallback),
       configs_(configs),
       clock_(clock),
       store_(store),
       options_(std::move(options)) {}
 
 void Poller::FillQuorum(ClusterMetadata* c) {
-  auto q = local_.DescribeQuorum(Deadline());
+  // While the broker cannot forward, ask the controller listener first and
+  // retry the broker every kRetryBrokerEvery polls: each try through a stuck
+  // broker costs a whole request timeout, and two in a row would age the
+  // snapshot past its limit.
+  constexpr int kRetryBrokerEvery = 10;
+  absl::StatusOr<wire::QuorumInfo> q =
+      absl::UnavailableError("not asked");
+  bool via_controller = false;
+  if (quorum_fallback_ != nullptr && quorum_via_controller_ &&
+      ++polls_via_controller_ % kRetryBrokerEvery != 0) {
+    q = quorum_fallback_->DescribeQuorum(Deadline());
+    via_controller = q.ok();
+  }
+  if (!via_controller) {
+    q = local_.DescribeQuorum(Deadline());
+    if (!q.ok() && quorum_fallback_ != nullptr) {
+      auto direct = quorum_fallback_->DescribeQuorum(Deadline());
+      if (direct.ok()) {
+        q = std::move(direct);
+        via_controller = true;
+      } else {
+        q = absl::Status(
+            q.status().code(),
+            absl::StrCat(q.status().message(),
+                         "; through this node's controller listener: ",
+                         direct.status().message()));
+      }
+    }
+  }
+  if (via_controller != quorum_via_controller_) {
+    if (via_controller) {
+      spdlog::warn(
+          "poll: the local broker cannot forward DescribeQuorum to the "
+          "active controller; asking this node's controller listener");
+    }
+    quorum_via_controller_ = via_controller;
+    polls_via_controller_ = 0;
+  }
   if (q.ok()) {
     c->quorum = QuorumViewOf(*q);
     c->quorum_error.clear();
@@ -145,8 +184,12 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   }
 
   // Reassignments come from the active controller (forwarded): without a
-  // quorum there is no answer to wait for.
-  if (c->quorum.has_value()) {
+  // quorum, or a broker that cannot forward, there is no answer to wait for
+  // (the last one is kept).
+  if (quorum_via_controller_) {
+    c->reassignments_error =
+        "the local broker cannot forward to the active controller";
+  } else if (c->quorum.has_value()) {
     auto re = local_.ListPartitionReassignments(Deadline());
     if (re.ok()) {
       c->reassignments.clear();
@@ -192,6 +235,10 @@ void Poller::PollOnce() {
   }
   std::shared_ptr<const Snapshot> prev = store_.Get();
   Snapshot next = *prev;  // what cannot be learned now keeps its last value
+  // The failed run this poll may end ("answers again after" it).
+  const MonoTime outage_start = failing_since_ == MonoTime::InfinitePast()
+                                    ? start
+                                    : failing_since_;
   ClusterMetadata& c = next.cluster;
   const bool fresh =
       options_.roles.broker ? PollBroker(&c) : PollController(&c);
@@ -204,6 +251,13 @@ void Poller::PollOnce() {
     error = absl::StrCat("quorum: ", c.quorum_error);
   }
   next.last_error = error;
+  if (error.empty()) {
+    failing_since_ = MonoTime::InfinitePast();
+  } else if (failing_since_ == MonoTime::InfinitePast()) {
+    failing_since_ = start;
+  }
+  const MonoTime waited_since =
+      prev->has_data() ? outage_start : first_attempt_;
   if (error != last_logged_error_) {
     if (!error.empty()) {
       spdlog::warn("poll: {}", error);
@@ -212,8 +266,8 @@ void Poller::PollOnce() {
           "poll: {} after {}; cluster {}, quorum leader {} (epoch {}), "
           "brokers [{}], {} partitions (metadata from {})",
           prev->has_data() ? "answers again" : "connected",
-          absl::FormatDuration(absl::Trunc(start - first_attempt_,
-                                           absl::Milliseconds(1))),
+          absl::FormatDuration(
+              absl::Trunc(start - waited_since, absl::Milliseconds(1))),
           c.cluster_id, c.controller_id,
           c.quorum ? c.quorum->leader_epoch : -1,
           absl::StrJoin(c.brokers, ","), c.partitions.size(),

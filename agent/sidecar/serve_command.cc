@@ -104,6 +104,7 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   Identity identity;
   std::string bootstrap = o.bootstrap;
   std::unique_ptr<wire::KafkaWire> local;
+  std::unique_ptr<wire::KafkaWire> local_controller;  // combined pods
   std::unique_ptr<KafkaAdmin> admin;
   SnapshotStore store;
   std::unique_ptr<AgentServer> server;
@@ -147,6 +148,17 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
                                             w.status().message()));
          }
          local = *std::move(w);
+         if (identity.is_broker && identity.is_controller) {
+           // The quorum from this node's own controller listener when the
+           // broker cannot forward (see Poller).
+           wo.bootstrap = {
+               absl::StrCat("localhost:", identity.controller_port)};
+           wo.controllers = true;
+           KA_ASSIGN_OR_RETURN(local_controller, wire::NewKafkaWire(wo));
+           spdlog::info("the quorum also from {} (controller listener) when "
+                        "the broker cannot forward DescribeQuorum",
+                        wo.bootstrap[0]);
+         }
          if (identity.is_broker) {
            // librdkafka only asks for topic configurations (DescribeConfigs).
            KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(bootstrap, props));
@@ -182,7 +194,8 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   po.local_address = bootstrap;
   po.interval = o.poll_interval;
   po.request_timeout = request_timeout;
-  Poller poller(*local, configs.get(), clock, store, po);
+  Poller poller(*local, configs.get(), clock, store, po,
+                local_controller.get());
   if (configs != nullptr) {
     configs->OnUpdate([&poller] { poller.Republish(); });
   }

@@ -140,9 +140,9 @@ if [ -s "$ded_yaml" ]; then
   if "$python" "$here/check_manifests.py" --self-test "$ded_yaml" \
     --expect-namespace kafka --expect-replicas 3 --expect-controller-replicas 3 \
     >"$work/self-ded.out" 2>&1; then
-    pass "negative control: check_manifests.py catches every breakage of the dedicated topology ($(tail -n 1 "$work/self-ded.out"))"
+    ok "negative control: check_manifests.py catches every breakage of the dedicated topology ($(tail -n 1 "$work/self-ded.out"))"
   else
-    fail "negative control: check_manifests.py --self-test on the dedicated topology"
+    not_ok "negative control: check_manifests.py --self-test on the dedicated topology"
     grep -v '^ok - ' "$work/self-ded.out" | sed 's/^/    /'
   fi
 fi
