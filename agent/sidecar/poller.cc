@@ -33,7 +33,8 @@ void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c) {
   c->metadata_answered_by = md.answered_by;
   c->cluster_id = ValidUtf8(r.cluster_id.value_or(""));
   c->brokers.clear();
-  for (const wire::MetadataBroker& b : r.brokers) c->brokers.push_back(b.node_id);
+  for (const wire::MetadataBroker& b : r.brokers)
+    c->brokers.push_back(b.node_id);
   std::sort(c->brokers.begin(), c->brokers.end());
   c->partitions.clear();
   for (const wire::MetadataTopic& t : r.topics) {
@@ -105,8 +106,7 @@ void Poller::FillQuorum(ClusterMetadata* c) {
   // broker costs a whole request timeout, and two in a row would age the
   // snapshot past its limit.
   constexpr int kRetryBrokerEvery = 10;
-  absl::StatusOr<wire::QuorumInfo> q =
-      absl::UnavailableError("not asked");
+  absl::StatusOr<wire::QuorumInfo> q = absl::UnavailableError("not asked");
   bool via_controller = false;
   if (quorum_fallback_ != nullptr && quorum_via_controller_ &&
       ++polls_via_controller_ % kRetryBrokerEvery != 0) {
@@ -236,9 +236,8 @@ void Poller::PollOnce() {
   std::shared_ptr<const Snapshot> prev = store_.Get();
   Snapshot next = *prev;  // what cannot be learned now keeps its last value
   // The failed run this poll may end ("answers again after" it).
-  const MonoTime outage_start = failing_since_ == MonoTime::InfinitePast()
-                                    ? start
-                                    : failing_since_;
+  const MonoTime outage_start =
+      failing_since_ == MonoTime::InfinitePast() ? start : failing_since_;
   ClusterMetadata& c = next.cluster;
   const bool fresh =
       options_.roles.broker ? PollBroker(&c) : PollController(&c);
@@ -268,8 +267,7 @@ void Poller::PollOnce() {
           prev->has_data() ? "answers again" : "connected",
           absl::FormatDuration(
               absl::Trunc(start - waited_since, absl::Milliseconds(1))),
-          c.cluster_id, c.controller_id,
-          c.quorum ? c.quorum->leader_epoch : -1,
+          c.cluster_id, c.controller_id, c.quorum ? c.quorum->leader_epoch : -1,
           absl::StrJoin(c.brokers, ","), c.partitions.size(),
           c.metadata_answered_by.empty() ? "-" : c.metadata_answered_by);
     }
@@ -280,7 +278,8 @@ void Poller::PollOnce() {
     if (configs_ != nullptr) {
       std::vector<std::string> topics;
       for (const PartitionState& p : c.partitions) {
-        if (topics.empty() || topics.back() != p.topic) topics.push_back(p.topic);
+        if (topics.empty() || topics.back() != p.topic)
+          topics.push_back(p.topic);
       }
       configs_->SetTopics(topics);
     }

@@ -7,34 +7,36 @@
 #include "agent/base/common_flags.h"
 #include "agent/base/properties.h"
 #include "agent/base/secrets.h"
+#include "agent/base/status_macros.h"
+#include "agent/base/steps.h"
 #include "agent/sidecar/kafka_admin.h"
 #include "agent/sidecar/kafka_wire.h"
 #include "agent/sidecar/poller.h"
 #include "agent/sidecar/server.h"
 #include "agent/sidecar/topic_configs.h"
-#include "agent/base/steps.h"
-#include "agent/base/status_macros.h"
 
 namespace kafka_agent {
 
 const std::vector<FlagSpec>& ServeFlags() {
   static const std::vector<FlagSpec>* specs = [] {
     auto* s = new std::vector<FlagSpec>(IdentityFlagSpecs());
-    s->insert(s->end(), {
-        {"grpc-listen", "KAFKA_AGENT_GRPC_LISTEN", FlagKind::kString,
-         "0.0.0.0:50051", "address of the gRPC server"},
-        {"bootstrap", "KAFKA_AGENT_BOOTSTRAP", FlagKind::kString, "",
-         "the local broker (default: localhost:<broker-port>)"},
-        {"poll-interval", "KAFKA_AGENT_POLL_INTERVAL", FlagKind::kDuration,
-         "2s", "how often the broker is polled"},
-        {"kafka-prop", "KAFKA_AGENT_KAFKA_PROPS", FlagKind::kList, "",
-         "librdkafka property key=value, repeatable (env: one per line)"},
-        {"kafka-prop-file", "KAFKA_AGENT_KAFKA_PROP_FILE", FlagKind::kString,
-         "",
-         "librdkafka properties from a file in Java properties syntax (a "
-         "mounted Secret); --kafka-prop beats it"},
-        LogFormatFlagSpec(),
-    });
+    s->insert(
+        s->end(),
+        {
+            {"grpc-listen", "KAFKA_AGENT_GRPC_LISTEN", FlagKind::kString,
+             "0.0.0.0:50051", "address of the gRPC server"},
+            {"bootstrap", "KAFKA_AGENT_BOOTSTRAP", FlagKind::kString, "",
+             "the local broker (default: localhost:<broker-port>)"},
+            {"poll-interval", "KAFKA_AGENT_POLL_INTERVAL", FlagKind::kDuration,
+             "2s", "how often the broker is polled"},
+            {"kafka-prop", "KAFKA_AGENT_KAFKA_PROPS", FlagKind::kList, "",
+             "librdkafka property key=value, repeatable (env: one per line)"},
+            {"kafka-prop-file", "KAFKA_AGENT_KAFKA_PROP_FILE",
+             FlagKind::kString, "",
+             "librdkafka properties from a file in Java properties syntax (a "
+             "mounted Secret); --kafka-prop beats it"},
+            LogFormatFlagSpec(),
+        });
     return s;
   }();
   return *specs;
@@ -71,8 +73,7 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
     o.kafka_props.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   o.kafka_prop_file = flags.String("kafka-prop-file");
-  KA_ASSIGN_OR_RETURN(o.log_format,
-                      ParseLogFormat(flags.String("log-format")));
+  KA_ASSIGN_OR_RETURN(o.log_format, ParseLogFormat(flags.String("log-format")));
   return o;
 }
 
@@ -155,9 +156,10 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
                absl::StrCat("localhost:", identity.controller_port)};
            wo.controllers = true;
            KA_ASSIGN_OR_RETURN(local_controller, wire::NewKafkaWire(wo));
-           spdlog::info("the quorum also from {} (controller listener) when "
-                        "the broker cannot forward DescribeQuorum",
-                        wo.bootstrap[0]);
+           spdlog::info(
+               "the quorum also from {} (controller listener) when "
+               "the broker cannot forward DescribeQuorum",
+               wo.bootstrap[0]);
          }
          if (identity.is_broker) {
            // librdkafka only asks for topic configurations (DescribeConfigs).
@@ -210,11 +212,12 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
     configs_done.Notify();
   });
   std::thread refresher([&] { server->RunRefresher(stop); });
-  spdlog::info("serving: polling {} every {}; snapshot stale after {}; "
-               "liveness (\"\") lost after {} without a completed poll",
-               bootstrap, absl::FormatDuration(o.poll_interval),
-               absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
-               absl::FormatDuration(LivenessBound(o.poll_interval)));
+  spdlog::info(
+      "serving: polling {} every {}; snapshot stale after {}; "
+      "liveness (\"\") lost after {} without a completed poll",
+      bootstrap, absl::FormatDuration(o.poll_interval),
+      absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
+      absl::FormatDuration(LivenessBound(o.poll_interval)));
 
   stop.WaitForNotification();
   const MonoTime stop_at = clock.Monotonic();
