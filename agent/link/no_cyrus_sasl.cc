@@ -65,8 +65,7 @@ const char* sasl_errstring(int saslerr, const char* /*langlist*/,
 
 const char* sasl_errdetail(sasl_conn_t* /*conn*/) { return kNoGssapi; }
 
-int sasl_getprop(sasl_conn_t* /*conn*/, int /*propnum*/,
-                 const void** pvalue) {
+int sasl_getprop(sasl_conn_t* /*conn*/, int /*propnum*/, const void** pvalue) {
   if (pvalue != nullptr) *pvalue = nullptr;
   return SASL_NOMECH;
 }

@@ -53,8 +53,7 @@ FMT_END_NAMESPACE
 #include "spdlog/details/thread_pool-inl.h"
 
 template class SPDLOG_API spdlog::sinks::base_sink<std::mutex>;
-template class SPDLOG_API
-    spdlog::sinks::base_sink<spdlog::details::null_mutex>;
+template class SPDLOG_API spdlog::sinks::base_sink<spdlog::details::null_mutex>;
 
 // The console sinks: stdout/stderr (what the agent logs to) and the colour
 // sink of spdlog's default logger, which the registry creates.
