@@ -1,5 +1,5 @@
 # The static link of kafka-agent (KAFKA_AGENT_STATIC, default ON unless
-# sanitizing): everything Debian ships as a static archive (gRPC, protobuf,
+# sanitizing or fuzzing): everything Debian ships as a static archive (gRPC, protobuf,
 # Abseil, librdkafka, OpenSSL, re2, c-ares, zlib, upb, lz4, zstd) is linked from
 # its .a, libstdc++ and libgcc statically, with section garbage collection, so
 # the binary needs no shared library beyond glibc (libc, libm, the loader). It
@@ -16,8 +16,8 @@
 #
 # With KAFKA_AGENT_STATIC=OFF all three do nothing beyond making
 # kafka_agent_spdlog an alias of spdlog::spdlog: the dynamic build of before,
-# which the sanitizer builds use (ASan/TSan want the shared runtime and
-# instrumented code, not a static libstdc++).
+# which the sanitizer and fuzzer builds use (ASan/TSan want the shared runtime
+# and instrumented code, not a static libstdc++).
 #
 # What is not a static archive in Debian, and how the static build does without:
 #   spdlog, fmt   shared only; agent/link/spdlog_fmt.cc compiles their
@@ -29,7 +29,7 @@
 #                 about exactly that)
 include_guard(GLOBAL)
 
-if(KAFKA_AGENT_SANITIZE)
+if(KAFKA_AGENT_SANITIZE OR KAFKA_AGENT_FUZZ)
   set(_kafka_agent_static_default OFF)
 else()
   set(_kafka_agent_static_default ON)
