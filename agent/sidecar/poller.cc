@@ -4,28 +4,49 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/logging.h"
+#include "agent/base/utf8.h"
 
 namespace kafka_agent {
 
 // Config errors a snapshot carries (GetStatus shows them); the rest counted.
 constexpr size_t kMaxConfigErrors = 20;
 
+bool IsLegalTopicName(absl::string_view name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") {
+    return false;
+  }
+  for (char ch : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '.' &&
+        ch != '_' && ch != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
 void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c) {
   const wire::MetadataResponse& r = md.response;
   c->metadata_answered_by = md.answered_by;
-  c->cluster_id = r.cluster_id.value_or("");
+  c->cluster_id = ValidUtf8(r.cluster_id.value_or(""));
   c->brokers.clear();
   for (const wire::MetadataBroker& b : r.brokers) c->brokers.push_back(b.node_id);
   std::sort(c->brokers.begin(), c->brokers.end());
   c->partitions.clear();
   for (const wire::MetadataTopic& t : r.topics) {
-    if (t.error_code != wire::kNone || t.name.empty()) {
+    if (t.error_code != wire::kNone) {
       // A topic being created or deleted; the next poll sees it settled.
       spdlog::debug("metadata: topic {}: {}", t.name,
                     wire::ErrorName(t.error_code));
+      continue;
+    }
+    if (!IsLegalTopicName(t.name)) {
+      // Kafka never names a topic so; a garbled answer is not passed on.
+      spdlog::debug("metadata: skipped a topic with an illegal name ({} bytes)",
+                    t.name.size());
       continue;
     }
     for (const wire::MetadataPartition& p : t.partitions) {
@@ -84,7 +105,7 @@ void Poller::FillQuorum(ClusterMetadata* c) {
     c->controller_id = q->leader_id;
   } else {
     c->quorum.reset();
-    c->quorum_error = std::string(q.status().message());
+    c->quorum_error = ValidUtf8(q.status().message());
     c->controller_id = -1;
   }
 }
@@ -94,7 +115,7 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   c->local.address = options_.local_address;
   if (!md.ok()) {
     c->local.answered = false;
-    c->local.error = std::string(md.status().message());
+    c->local.error = ValidUtf8(md.status().message());
     const std::string why = "the local broker does not answer";
     c->quorum.reset();
     c->quorum_error = why;
@@ -120,7 +141,7 @@ bool Poller::PollBroker(ClusterMetadata* c) {
     c->registration_error.clear();
   } else {
     c->registration.reset();
-    c->registration_error = std::string(cluster.status().message());
+    c->registration_error = ValidUtf8(cluster.status().message());
   }
 
   // Reassignments come from the active controller (forwarded): without a
@@ -130,12 +151,13 @@ bool Poller::PollBroker(ClusterMetadata* c) {
     if (re.ok()) {
       c->reassignments.clear();
       for (const wire::PartitionReassignment& r : re->reassignments) {
+        if (!IsLegalTopicName(r.topic)) continue;
         c->reassignments.push_back({r.topic, r.partition, r.replicas,
                                     r.adding_replicas, r.removing_replicas});
       }
       c->reassignments_error.clear();
     } else {
-      c->reassignments_error = std::string(re.status().message());
+      c->reassignments_error = ValidUtf8(re.status().message());
     }
   } else {
     c->reassignments_error = "the KRaft quorum is unknown";
@@ -147,7 +169,7 @@ bool Poller::PollController(ClusterMetadata* c) {
   auto api = local_.ApiVersions(Deadline());
   c->local.address = options_.local_address;
   c->local.answered = api.ok();
-  c->local.error = api.ok() ? "" : std::string(api.status().message());
+  c->local.error = api.ok() ? "" : ValidUtf8(api.status().message());
   if (!api.ok()) {
     c->quorum.reset();
     c->quorum_error = "the local controller does not answer";

@@ -83,8 +83,12 @@ class Poller {
   MonoTime first_attempt_ = MonoTime::InfinitePast();
 };
 
+// Whether Kafka could have named a topic so: 1-249 of [a-zA-Z0-9._-], not
+// "." or "..".
+bool IsLegalTopicName(absl::string_view name);
+
 // The wire client's Metadata answer as the agent's cluster data (partitions
-// sorted, ISR sorted, topics with an error left out).
+// sorted, ISR sorted, topics with an error or an illegal name left out).
 void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c);
 // The wire client's DescribeQuorum answer as the agent's quorum view.
 QuorumView QuorumViewOf(const wire::QuorumInfo& q);

@@ -179,6 +179,26 @@ TEST_F(PollerTest, ControllerOnlyPodAsksTheLocalControllerForTheQuorum) {
   EXPECT_THAT(s->assessment.controller_reason, HasSubstr("quorum is unknown"));
 }
 
+TEST(ApplyMetadataTest, TopicsWithIllegalNamesAreLeftOut) {
+  // Found by snapshot_fuzzer: a garbled answer's topic name (not UTF-8) made
+  // GetStatus/ListPartitions unserializable.
+  EXPECT_TRUE(IsLegalTopicName("test.topic_1-a"));
+  EXPECT_FALSE(IsLegalTopicName(""));
+  EXPECT_FALSE(IsLegalTopicName(".."));
+  EXPECT_FALSE(IsLegalTopicName("a b"));
+  EXPECT_FALSE(IsLegalTopicName("t\xff"));
+  EXPECT_FALSE(IsLegalTopicName(std::string(250, 'a')));
+  ClusterMetadata c = Healthy();
+  wire::MetadataInfo md = testing::MetadataInfoOf(c);
+  md.response.topics[0].name = "bad\xc3";
+  md.response.cluster_id = "id\xff";
+  ClusterMetadata out;
+  ApplyMetadata(md, &out);
+  ASSERT_EQ(out.partitions.size(), 1u) << "only topic b is left";
+  EXPECT_EQ(out.partitions[0].topic, "b");
+  EXPECT_EQ(out.cluster_id, "id?");
+}
+
 TEST_F(PollerTest, RunPollsEveryIntervalUntilStopped) {
   Notification stop;
   int sleeps = 0;
