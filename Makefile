@@ -87,8 +87,11 @@ fuzz:
 bench: deps build
 	bench/run.sh
 
-image:
-	container/build-image.sh
+# The container image: build/kafka-agent-image.oci.tar and .docker.tar. With
+# docker or podman, from container/Dockerfile; without, with buildah from the
+# binary built here (nothing rebuilt when nothing changed). See container/.
+image: build
+	container/build-image.sh --binary $(BUILD)/kafka-agent --out $(BUILD)
 
 format:
 	clang-format -i agent/*/*.h agent/*/*.cc tests/unit/*.h tests/unit/*/*.h tests/unit/*/*.cc tests/cli/*.cc \
