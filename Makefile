@@ -27,9 +27,15 @@ $(BUILD)/build.ninja:
 build: $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
+# The image the demo and the e2e tests run the agent's containers from
+# (unpacked into each simulated pod, read-only, uid 65532; Kafka's containers
+# run from the jars).
+AGENT_IMAGE = $(abspath $(BUILD))/kafka-agent-image.oci.tar
+test demo e2e: export E2E_AGENT_IMAGE = $(AGENT_IMAGE)
+
 # Everything: unit tests, the real binary on bad input, real Kafka, simulated
-# pods, manifests; then the ASan+UBSan stage (below).
-test: deps build
+# pods from the built image, manifests; then the ASan+UBSan stage (below).
+test: deps build image
 	$(call CTEST)
 	$(MAKE) --no-print-directory asan
 
@@ -42,7 +48,7 @@ integration: deps build
 faults: deps build
 	$(call CTEST,-L faults)
 
-e2e: deps build
+e2e: deps build image
 	$(call CTEST,-L e2e)
 
 lint:
@@ -51,7 +57,7 @@ lint:
 manifests: deps
 	tests/manifests/validate.sh
 
-demo: deps build
+demo: deps build image
 	tests/e2e/demo.sh $(BUILD)/kafka-agent $(BUILD)/tests/kafka-test-tool
 
 # Sanitizer builds. ASan+UBSan (part of make test) runs every unit test (gRPC
