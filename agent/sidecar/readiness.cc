@@ -187,11 +187,7 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
     if (p.HasReplica(node)) {
       ++c.replicas_hosted;
       if (!p.offline() && !p.InIsr(node)) {
-        const Reassignment* r =
-            cluster.reassignments.empty()
-                ? nullptr
-                : cluster.ReassignmentOf(p.topic, p.partition);
-        if (r != nullptr && Contains(r->adding, node)) {
+        if (cluster.BeingAdded(p.topic, p.partition, node)) {
           ++c.reassigning_here;  // still copying: not a lagging replica
         } else {
           ++c.not_in_isr;
