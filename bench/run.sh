@@ -4,7 +4,7 @@
 # status is 0 whatever the ratios are, and non-zero only when a benchmark could
 # not run at all (a missing tool or binary, a server that did not start).
 #
-#   bench/run.sh                      everything, about 2 minutes
+#   bench/run.sh                      everything, about 5 minutes
 #   bench/run.sh render_vs_shell      one benchmark (or: health_probe, quorum_status)
 #
 # The full output and the table's rows (TSV) are kept in BENCH_RESULTS
