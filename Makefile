@@ -13,7 +13,7 @@ CTEST_IN = cd $(1) && { ctest $(CTEST_FLAGS) --no-label-summary \
           --output-junit ctest-junit.xml $(2); rc=$$?; \
         python3 $(CURDIR)/tests/lib/ctest_summary.py . ctest-junit.xml; exit $$rc; }
 
-.PHONY: all deps build test unit integration faults e2e lint manifests demo \
+.PHONY: all deps build test unit integration faults quorum e2e lint manifests demo \
         asan tsan bench image format clean fuzz
 
 all: build
@@ -47,6 +47,9 @@ integration: deps build
 
 faults: deps build
 	$(call CTEST,-L faults)
+
+quorum: deps build
+	$(call CTEST,-L quorum)
 
 e2e: deps build image
 	$(call CTEST,-L e2e)

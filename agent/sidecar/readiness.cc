@@ -58,6 +58,22 @@ void AssessController(const ClusterMetadata& c, int32_t node,
                                        " < high watermark ", q.high_watermark));
     return;
   }
+  // A leader without a caught-up majority cannot commit: Kafka resigns it
+  // only after 1.5 fetch timeouts; say so as soon as its own answer shows it.
+  int caught_up = 0;
+  for (const QuorumReplica& v : q.voters) {
+    const std::optional<int64_t> l = QuorumLagMs(q, v);
+    if (l.has_value() && *l < limit) ++caught_up;
+  }
+  const int needed = Majority(static_cast<int>(q.voters.size()));
+  if (caught_up < needed) {
+    a->controller_reason = absl::StrCat(
+        "the KRaft quorum has no caught-up majority: ", caught_up, " of ",
+        q.voters.size(), " voters within ", Ms(limit), " of leader ",
+        q.leader_id, " (a quorum needs ", needed, ", epoch ", q.leader_epoch,
+        ")");
+    return;
+  }
   a->controller_ok = true;
   a->controller_reason =
       node == q.leader_id

@@ -186,6 +186,23 @@ TEST(ReadinessTest, ControllerOnlyAndBrokerOnlyRoles) {
               HasSubstr("not a voter"));
 }
 
+TEST(ReadinessTest, ControllerWithoutACaughtUpMajorityIsNotServing) {
+  ClusterMetadata c = Healthy();
+  // Voter 2 stopped fetching 2.5s ago: the leader 0 and voter 1 are a
+  // majority of 3, so every caught-up voter stays SERVING.
+  c.quorum->voters[2].last_caught_up_ms = testing::kLeaderNowMs - 2500;
+  EXPECT_TRUE(Assess(c, {0, false, true}).controller_ok);
+  EXPECT_TRUE(Assess(c, {1, false, true}).controller_ok);
+  // Voter 1 too: the leader still names itself, but alone it commits nothing.
+  c.quorum->voters[1].last_caught_up_ms = testing::kLeaderNowMs - 2100;
+  Assessment a = Assess(c, {0, false, true});
+  EXPECT_FALSE(a.controller_ok);
+  EXPECT_FALSE(a.ready);
+  EXPECT_THAT(a.controller_reason,
+              HasSubstr("no caught-up majority: 1 of 3 voters within 2000ms of "
+                        "leader 0 (a quorum needs 2"));
+}
+
 TEST(ReadinessTest, ReplicaBeingAddedByAReassignmentDoesNotHoldReadiness) {
   // Broker 2 was just added to test-0's replicas; it is copying.
   ClusterMetadata c = Cluster({0, 1, 2}, {P("test", 0, 0, {0, 1, 2}, {0, 1}, 2),
