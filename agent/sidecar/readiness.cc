@@ -292,6 +292,17 @@ RestartSafety EvaluateRestartSafety(const ClusterMetadata& cluster,
     s.quorum_reason = absl::StrCat("controller ", node,
                                    " is a voter and the quorum is unknown: ",
                                    cluster.quorum_error);
+  } else if (!cluster.quorum.has_value() || cluster.quorum->leader_id < 0) {
+    // A broker: without an active controller nobody moves its leaderships
+    // or shrinks its ISRs when it stops, so its partitions go offline.
+    s.quorum_at_risk = true;
+    s.quorum_reason = absl::StrCat(
+        "the KRaft quorum ",
+        cluster.quorum.has_value()
+            ? "has no leader"
+            : absl::StrCat("is unknown (", cluster.quorum_error, ")"),
+        ": no active controller would move broker ", node,
+        "'s partition leaderships");
   }
 
   std::vector<std::string> risks;

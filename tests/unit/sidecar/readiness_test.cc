@@ -262,7 +262,17 @@ TEST(RestartSafetyTest, QuorumRuleForVoters) {
   c.quorum.reset();
   c.quorum_error = "timed out";
   EXPECT_FALSE(EvaluateRestartSafety(c, 1, {0, 1, 2}).safe);
-  EXPECT_TRUE(EvaluateRestartSafety(c, 4, {0, 1, 2}).safe);
+  // A broker either: no active controller would move its leaderships.
+  s = EvaluateRestartSafety(c, 4, {0, 1, 2});
+  EXPECT_FALSE(s.safe);
+  EXPECT_TRUE(s.quorum_at_risk);
+  EXPECT_THAT(s.reason, HasSubstr("the KRaft quorum is unknown (timed out): "
+                                  "no active controller would move broker 4"));
+  c = Healthy();
+  c.quorum->leader_id = -1;
+  s = EvaluateRestartSafety(c, 5);
+  EXPECT_FALSE(s.safe);
+  EXPECT_THAT(s.reason, HasSubstr("has no leader"));
 }
 
 TEST(ReadinessTest, CountsClusterAndLocal) {
