@@ -27,6 +27,10 @@ void Poller::PollOnce() {
 
   auto md = admin_.FetchMetadata(options_.request_timeout);
   if (!md.ok()) {
+    if (options_.stats != nullptr) {
+      options_.stats->RecordError("metadata", md.status().code());
+      options_.stats->RecordPoll(clock_.Now() - start);
+    }
     next.cluster = prev->cluster;
     next.assessment = prev->assessment;
     next.taken_at = prev->taken_at;
@@ -73,6 +77,9 @@ void Poller::PollOnce() {
         min_isr_[topic] = {value, start};
       }
     } else {
+      if (options_.stats != nullptr) {
+        options_.stats->RecordError("describe_configs", fetched.status().code());
+      }
       next.last_error = absl::StrCat("min.insync.replicas unknown for ",
                                      due.size(), " topic(s): ",
                                      fetched.status().message());
@@ -87,6 +94,7 @@ void Poller::PollOnce() {
   next.assessment = Assess(next.cluster, options_.node_id);
   next.taken_at = start;
   store_.Publish(std::move(next));
+  if (options_.stats != nullptr) options_.stats->RecordPoll(clock_.Now() - start);
 }
 
 void Poller::Run(const Notification& stop) {

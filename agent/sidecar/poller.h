@@ -10,6 +10,7 @@
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
 #include "agent/sidecar/kafka_admin.h"
+#include "agent/sidecar/metrics.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 
@@ -23,6 +24,8 @@ struct PollerOptions {
   absl::Duration request_timeout = absl::Seconds(2);
   // How often a topic's min.insync.replicas is asked again.
   absl::Duration min_isr_refresh = absl::Seconds(60);
+  // Where each poll's duration and failed requests are recorded; may be null.
+  PollStats* stats = nullptr;
 };
 
 class Poller {

@@ -21,6 +21,7 @@ Assessment Assess(const ClusterMetadata& cluster, int32_t node) {
   Assessment a;
   a.node = node;
   a.registered = cluster.HasBroker(node);
+  a.restart = EvaluateRestartSafety(cluster, node);
   PartitionCounts& c = a.counts;
   const std::string* last_topic = nullptr;
   for (const PartitionState& p : cluster.partitions) {

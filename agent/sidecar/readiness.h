@@ -29,20 +29,6 @@ struct PartitionCounts {
 // Broker `node` as one poll saw it. DESIGN.md: kafka.broker = `node` is in the
 // broker list; kafka.ready = that, and every partition it replicates whose
 // leader is online has it in the ISR.
-struct Assessment {
-  int32_t node = -1;
-  bool registered = false;
-  bool ready = false;
-  std::string broker_reason;  // why (not) registered
-  std::string ready_reason;   // why not ready, or a one-line summary
-  // Partitions `node` replicates, whose leader is online, without it in ISR.
-  std::vector<PartitionState> lagging;
-  PartitionCounts counts;
-};
-
-// One pass over the partitions.
-Assessment Assess(const ClusterMetadata& cluster, int32_t node);
-
 struct PartitionAtRisk {
   PartitionState partition;
   int32_t isr_after = 0;
@@ -54,6 +40,23 @@ struct RestartSafety {
   std::string reason;
   std::vector<PartitionAtRisk> at_risk;
 };
+
+struct Assessment {
+  int32_t node = -1;
+  bool registered = false;
+  bool ready = false;
+  std::string broker_reason;  // why (not) registered
+  std::string ready_reason;   // why not ready, or a one-line summary
+  // Partitions `node` replicates, whose leader is online, without it in ISR.
+  std::vector<PartitionState> lagging;
+  PartitionCounts counts;
+  // EvaluateRestartSafety(cluster, node): whether `node` may stop now. Kept
+  // here so /metrics and /prestop need no pass over the partitions.
+  RestartSafety restart;
+};
+
+// One pass over the partitions for readiness, one for restart safety.
+Assessment Assess(const ClusterMetadata& cluster, int32_t node);
 
 // Stopping `node` is unsafe when a partition it is in-sync for would be left
 // with no in-sync replica, or with fewer than its min.insync.replicas.
