@@ -10,6 +10,7 @@ DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev
+  libmicrohttpd-dev prometheus curl
   dnsmasq-base iproute2 kcat jq procps util-linux python3-yaml shellcheck
   hyperfine python3-grpcio python3-protobuf
   default-jre-headless maven golang-go

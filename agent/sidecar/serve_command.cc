@@ -6,8 +6,12 @@
 #include "absl/strings/str_join.h"
 #include "agent/base/common_flags.h"
 #include "agent/base/secrets.h"
+#include "agent/sidecar/http_routes.h"
+#include "agent/sidecar/http_server.h"
 #include "agent/sidecar/kafka_admin.h"
+#include "agent/sidecar/metrics.h"
 #include "agent/sidecar/poller.h"
+#include "agent/sidecar/prestop.h"
 #include "agent/sidecar/server.h"
 #include "agent/base/steps.h"
 #include "agent/base/status_macros.h"
@@ -20,6 +24,11 @@ const std::vector<FlagSpec>& ServeFlags() {
     s->insert(s->end(), {
         {"grpc-listen", "KAFKA_AGENT_GRPC_LISTEN", FlagKind::kString,
          "0.0.0.0:50051", "address of the gRPC server"},
+        {"http-listen", "KAFKA_AGENT_HTTP_LISTEN", FlagKind::kString,
+         "0.0.0.0:9401",
+         "address of the HTTP side port (/prestop, /metrics, /healthz, "
+         "/readyz); empty: none",
+         /*empty_env_is_value=*/true},
         {"bootstrap", "KAFKA_AGENT_BOOTSTRAP", FlagKind::kString, "",
          "the local broker (default: localhost:<broker-port>)"},
         {"poll-interval", "KAFKA_AGENT_POLL_INTERVAL", FlagKind::kDuration,
@@ -39,6 +48,17 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
   KA_ASSIGN_OR_RETURN(o.identity, IdentityOptionsFromFlags(flags, hostname));
   o.grpc_listen = flags.String("grpc-listen");
   KA_RETURN_IF_ERROR(CheckHostPort(flags.Source("grpc-listen"), o.grpc_listen));
+  o.http_listen = flags.String("http-listen");
+  if (!o.http_listen.empty()) {
+    KA_RETURN_IF_ERROR(
+        CheckHostPort(flags.Source("http-listen"), o.http_listen));
+    if (o.http_listen == o.grpc_listen) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flags.Source("http-listen"), " \"", o.http_listen,
+          "\" is also the gRPC address; give them different ports (the "
+          "defaults are 9401 and 50051)"));
+    }
+  }
   o.bootstrap = flags.IsSet("bootstrap")
                     ? flags.String("bootstrap")
                     : absl::StrCat("localhost:", o.identity.broker_port);
@@ -68,7 +88,13 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
   Identity identity;
   std::unique_ptr<KafkaAdmin> admin;
   SnapshotStore store;
+  PollStats poll_stats;
+  PrestopGate::Options go;
+  go.poll_interval = o.poll_interval;
+  PrestopGate gate(store, clock, go);
   std::unique_ptr<AgentServer> server;
+  std::unique_ptr<SidecarRoutes> routes;
+  std::unique_ptr<HttpServer> http;
 
   std::vector<Step> steps = {
       {"identity",
@@ -95,11 +121,42 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
          so.listen = o.grpc_listen;
          so.bootstrap = o.bootstrap;
          so.poll_interval = o.poll_interval;
+         so.gate = &gate;
          server = std::make_unique<AgentServer>(identity, store, clock, so);
          return server->Start();
        }},
+      {"http-server",
+       [&]() -> absl::Status {
+         if (o.http_listen.empty()) {
+           spdlog::info("HTTP side port off (--http-listen is empty): no "
+                        "/prestop, /metrics, /healthz, /readyz");
+           return absl::OkStatus();
+         }
+         SidecarRoutes::Deps d;
+         d.identity = &identity;
+         d.store = &store;
+         d.clock = &clock;
+         d.gate = &gate;
+         d.polls = &poll_stats;
+         d.poll_interval = o.poll_interval;
+         routes = std::make_unique<SidecarRoutes>(d);
+         HttpServer::Options ho;
+         ho.listen = o.http_listen;
+         http = std::make_unique<HttpServer>(ho, *routes);
+         KA_RETURN_IF_ERROR(http->Start());
+         spdlog::info(
+             "HTTP listening on {} (port {}): GET /prestop?timeout=D "
+             "(default {}, at most {}), /metrics, /healthz, /readyz; at most "
+             "{} connections, idle timeout {}, request head at most {} bytes",
+             o.http_listen, http->port(),
+             absl::FormatDuration(kPrestopDefaultTimeout),
+             absl::FormatDuration(kPrestopMaxTimeout), ho.max_connections,
+             absl::FormatDuration(ho.idle_timeout), ho.max_request_bytes);
+         return absl::OkStatus();
+       }},
   };
   if (absl::Status s = RunSteps(steps, clock); !s.ok()) {
+    if (server != nullptr) server->Shutdown(absl::ZeroDuration());
     return ExitCodeFor(s);
   }
 
@@ -109,6 +166,7 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
   po.request_timeout =
       std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
   po.min_isr_refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
+  po.stats = &poll_stats;
   Poller poller(*admin, clock, store, po);
   Notification poller_done;
   std::thread poller_thread([&] {
@@ -116,14 +174,20 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
     poller_done.Notify();
   });
   std::thread refresher([&] { server->RunRefresher(stop); });
+  std::thread gate_thread([&] { gate.Run(stop); });
   spdlog::info("serving: polling {} every {}; snapshot stale after {}",
                o.bootstrap, absl::FormatDuration(o.poll_interval),
                absl::FormatDuration(o.poll_interval * kStaleAfterPolls));
 
   stop.WaitForNotification();
   const absl::Time stop_at = absl::Now();
+  // Waiting /prestop and check-restart --wait calls are answered first
+  // ("the agent is shutting down"), then the HTTP and gRPC servers close.
+  gate.Stop();
+  if (http != nullptr) http->Stop(absl::Seconds(1));
   server->Shutdown(absl::Seconds(2));
   refresher.join();
+  gate_thread.join();
   if (!poller_done.WaitForNotificationWithTimeout(absl::Seconds(2))) {
     // Stuck in a Kafka request: do not wait for its timeout.
     spdlog::warn("poller still in a Kafka request; exiting without it");

@@ -22,6 +22,7 @@ namespace kafka_agent {
 struct ServeOptions {
   IdentityOptions identity;
   std::string grpc_listen;
+  std::string http_listen;  // empty: no HTTP side port
   std::string bootstrap;
   absl::Duration poll_interval = absl::Seconds(2);
   std::vector<std::pair<std::string, std::string>> kafka_props;

@@ -226,8 +226,10 @@ elif [ -z "$probe" ]; then
   fail "serve: grpc-health-probe not found (scripts/go-tools.sh builds it)"
 else
   port=$("${python:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  http_port=$("${python:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   env -i POD_NAME=kafka-0 POD_NAMESPACE=kafka KAFKA_HEADLESS_SERVICE=kafka-headless \
     KAFKA_AGENT_GRPC_LISTEN="127.0.0.1:$port" KAFKA_AGENT_BOOTSTRAP=127.0.0.1:1 \
+    KAFKA_AGENT_HTTP_LISTEN="127.0.0.1:$http_port" \
     "$chroot" --userspec="$me" "$root" /kafka-agent serve >"$work/serve.out" 2>&1 &
   serve_pid=$!
   serving=
@@ -242,6 +244,15 @@ else
     pass "serve: grpc-health-probe -addr 127.0.0.1:$port (service \"\") is SERVING"
   else
     fail "serve: never SERVING on 127.0.0.1:$port" "$(tail -n 20 "$work/serve.out")"
+  fi
+  # The HTTP side port (libmicrohttpd) from the staged libraries too.
+  if command -v curl >/dev/null && [ -n "$serving" ]; then
+    if healthz=$(curl -sS -m 5 "http://127.0.0.1:$http_port/healthz" 2>&1) &&
+      [ "$healthz" = "SERVING: agent is running" ]; then
+      pass "serve: GET /healthz on the HTTP side port answers SERVING"
+    else
+      fail "serve: GET /healthz on 127.0.0.1:$http_port" "$healthz"
+    fi
   fi
   if kill -0 "$serve_pid" 2>/dev/null; then
     kill -TERM "$serve_pid"
