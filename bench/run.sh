@@ -21,7 +21,7 @@ mkdir -p "$RESULTS"
 LOG=$RESULTS/run.log
 
 benches=("$@")
-((${#benches[@]})) || benches=(render_vs_shell health_probe)
+((${#benches[@]})) || benches=(render_vs_shell health_probe metrics_scrape)
 
 header() {
   local cpu
