@@ -168,13 +168,13 @@ code=$(curl -sS -m 10 -D "$work/short.head" -o "$work/short.body" -w '%{http_cod
 dt=$(( $(now_ms) - t ))
 [ "$code" = 200 ] || fail "/prestop?timeout=3s answered $code"
 grep -qi '^X-Prestop-Outcome: timeout' "$work/short.head" || fail "outcome: $(cat "$work/short.head")"
-grep -q '^gave up after 3s (timeout 3s): not safe: stopping broker 2 now would leave 3 partition(s)' "$work/short.body" ||
+grep -Eq '^gave up after 3(\.[0-9])?s \(timeout 3s\): not safe: stopping broker 2 now would leave 3 partition\(s\)' "$work/short.body" ||
   fail "body: $(cat "$work/short.body")"
 { [ "$dt" -ge 3000 ] && [ "$dt" -le 4500 ]; } || fail "/prestop?timeout=3s took ${dt}ms, want 3000..4500"
-grep -q 'gave up after 3s (timeout 3s)' "$work/agent-2.log" || fail "agent 2 did not log the timeout"
+grep -Eq 'gave up after 3(\.[0-9])?s \(timeout 3s\)' "$work/agent-2.log" || fail "agent 2 did not log the timeout"
 say "GET /prestop?timeout=3s on agent 2: 200 after $(secs "$dt"), outcome timeout:"
 sed 's/^/    /' "$work/short.body"
-say "  agent 2 logged: $(grep -o 'prestop #[0-9]* .*gave up after 3s.*' "$work/agent-2.log" | cut -c1-160)..."
+say "  agent 2 logged: $(grep -Eo 'prestop #[0-9]* .*gave up after 3(\.[0-9])?s.*' "$work/agent-2.log" | cut -c1-160)..."
 
 # --- 2. the real wait: HTTP (as the kubelet) and gRPC (check-restart --wait) --
 t_wait=$(now_ms)
