@@ -5,7 +5,7 @@
 # not run at all (a missing tool or binary, a server that did not start).
 #
 #   bench/run.sh                      everything, about 2 minutes
-#   bench/run.sh render_vs_shell      one benchmark (or: health_probe)
+#   bench/run.sh render_vs_shell      one benchmark (or: health_probe, metrics_scrape)
 #
 # The full output and the table's rows (TSV) are kept in BENCH_RESULTS
 # (default build/bench-results/). Knobs, all optional: see bench/README.md.
