@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/common_flags.h"
@@ -52,7 +53,8 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
   if (!o.http_listen.empty()) {
     KA_RETURN_IF_ERROR(
         CheckHostPort(flags.Source("http-listen"), o.http_listen));
-    if (o.http_listen == o.grpc_listen) {
+    if (o.http_listen == o.grpc_listen &&
+        !absl::EndsWith(o.http_listen, ":0")) {
       return absl::InvalidArgumentError(absl::StrCat(
           flags.Source("http-listen"), " \"", o.http_listen,
           "\" is also the gRPC address; give them different ports (the "
@@ -128,7 +130,8 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
       {"http-server",
        [&]() -> absl::Status {
          if (o.http_listen.empty()) {
-           spdlog::info("HTTP side port off (--http-listen is empty): no "
+           spdlog::info("HTTP side port off (--http-listen / KAFKA_AGENT_HTTP_LISTEN "
+                        "is empty): no "
                         "/prestop, /metrics, /healthz, /readyz");
            return absl::OkStatus();
          }
