@@ -6,8 +6,13 @@ BUILD ?= build
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 CTEST_FLAGS ?= --output-on-failure
+# ctest (with the given -L LABEL), then one line per label: passed, failed,
+# skipped, time (tests/lib/ctest_summary.py reads ctest's JUnit file).
+CTEST = cd $(BUILD) && { ctest $(CTEST_FLAGS) --no-label-summary \
+          --output-junit ctest-junit.xml $(1); rc=$$?; \
+        python3 $(CURDIR)/tests/lib/ctest_summary.py . ctest-junit.xml; exit $$rc; }
 
-.PHONY: all deps build test unit integration e2e manifests demo asan tsan \
+.PHONY: all deps build test unit integration e2e lint manifests demo asan tsan \
         bench image format clean
 
 all: build
@@ -24,16 +29,19 @@ build: $(BUILD)/build.ninja
 # Everything: unit tests, the real binary on bad input, real Kafka, simulated
 # pods, manifests.
 test: deps build
-	cd $(BUILD) && ctest $(CTEST_FLAGS)
+	$(call CTEST)
 
 unit: build
-	cd $(BUILD) && ctest $(CTEST_FLAGS) -L unit
+	$(call CTEST,-L unit)
 
 integration: deps build
-	cd $(BUILD) && ctest $(CTEST_FLAGS) -L integration
+	$(call CTEST,-L integration)
 
 e2e: deps build
-	cd $(BUILD) && ctest $(CTEST_FLAGS) -L e2e
+	$(call CTEST,-L e2e)
+
+lint:
+	tests/lint/shell_lint.sh
 
 manifests: deps
 	tests/manifests/validate.sh

@@ -108,18 +108,10 @@ for peer in $PEERS; do
 done
 
 ((${#names[@]} > 1)) || die "no peer server to compare with"
+serving() { [ "$(health_of "127.0.0.1:$1" "")" = SERVING ]; }
 for ((i = 0; i < ${#names[@]}; i++)); do
-  ok=
-  for _ in $(seq 100); do
-    if grpc-health-probe -addr "127.0.0.1:${ports[i]}" -connect-timeout 1s \
-      >/dev/null 2>&1; then
-      ok=1
-      break
-    fi
-    kill -0 "${pids[i]}" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -n "$ok" ] || die "${names[i]} did not serve on ${ports[i]}: $(tail -3 "$dir/${names[i]}.log")"
+  wait_until --abort-if "exited ${pids[i]}" 10 "${names[i]} to serve" serving "${ports[i]}" ||
+    die "${names[i]} did not serve on ${ports[i]}: $(tail -3 "$dir/${names[i]}.log")"
 done
 
 say "health_probe: grpc.health.v1.Health/Check service=$SERVICE"
@@ -137,7 +129,7 @@ for ((i = 0; i < ${#names[@]}; i++)); do
 done
 say "  every server answers $SERVICE with: $(sort -u "$dir"/*.probe | tr '\n' ' ')"
 
-sleep 1
+nap 1
 rss_args=()
 for ((i = 0; i < ${#names[@]}; i++)); do rss_args+=("${names[i]}=${pids[i]}"); done
 "${STATS[@]}" rss "$SUMMARY" VmRSS "${rss_args[@]}"
@@ -158,16 +150,16 @@ done
 manifest=$dir/manifest.tsv
 : >"$manifest"
 measure() { # MODE ROUND GHZ_ARGS...
-  local mode=$1 round=$2 k i c0 c1 t0 t1 out
+  local mode=$1 round=$2 k i c0 c1 t0 out
   shift 2
   for ((k = 0; k < ${#names[@]}; k++)); do
     i=$(((k + round) % ${#names[@]}))
     out=$dir/$mode-${names[i]}-$round.json
-    c0=$(cpu_ticks "${pids[i]}") t0=$(now)
+    c0=$(cpu_ticks "${pids[i]}") t0=$(now_ms)
     ghz_call "$out" "127.0.0.1:${ports[i]}" "$@"
-    c1=$(cpu_ticks "${pids[i]}") t1=$(now)
+    c1=$(cpu_ticks "${pids[i]}")
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$mode" "${names[i]}" "$round" "$out" \
-      $((c1 - c0)) "$(echo "$t1 - $t0" | awk '{print $1 - $3}')" >>"$manifest"
+      $((c1 - c0)) "$(since "$t0" 3)" >>"$manifest"
   done
 }
 for ((r = 0; r < ROUNDS; r++)); do
@@ -181,21 +173,14 @@ say "  ${ROUNDS} rounds; saturate: -c $CONCURRENCY for ${SECONDS_SAT}s, paced: $
 
 # exec probes: a fresh client process and connection per probe. It exits 4 on
 # NOT_SERVING, hence -i.
-files=()
-for ((r = 0; r < ROUNDS; r++)); do
-  args=()
-  for ((k = 0; k < ${#names[@]}; k++)); do
-    i=$(((k + r) % ${#names[@]}))
-    args+=(-n "${names[i]}" "grpc-health-probe -addr 127.0.0.1:${ports[i]} -service $SERVICE")
-  done
-  f=$dir/exec-$r.json
-  "${client_cpu[@]}" hyperfine -N -i --style none --warmup 2 --runs "$EXEC_RUNS" \
-    --export-json "$f" "${args[@]}" >/dev/null 2>"$dir/hyperfine.err" ||
-    die "hyperfine failed: $(cat "$dir/hyperfine.err")"
-  files+=("$f")
+probes=()
+for ((i = 0; i < ${#names[@]}; i++)); do
+  probes+=("${names[i]}" "grpc-health-probe -addr 127.0.0.1:${ports[i]} -service $SERVICE")
 done
+hyperfine_rounds "$dir/exec" "$ROUNDS" "${client_cpu[@]}" hyperfine -N -i --style none \
+  --warmup 2 --runs "$EXEC_RUNS" -- "${probes[@]}"
 say "  exec probe: grpc-health-probe -addr ADDR -service $SERVICE, whole process"
-"${STATS[@]}" hyperfine "$SUMMARY.exec" health_probe "${files[@]}"
+"${STATS[@]}" hyperfine "$SUMMARY.exec" health_probe "${FILES[@]}"
 sed 's/\twall time per run\t/\texec probe (grpc-health-probe), wall\t/' \
   "$SUMMARY.exec" >>"$SUMMARY"
 rm -f "$SUMMARY.exec"

@@ -1,4 +1,5 @@
-# Shared by the benchmark scripts; source it. Sets:
+# Shared by the benchmark scripts; source it. Brings tests/lib/common.sh (say,
+# die, need, free_port, now_ms, secs, ...) and sets:
 #   ROOT      the repository
 #   AGENT     a copy of the agent binary (KAFKA_AGENT_BIN, default build/kafka-agent)
 #   PY        Debian's python3, which has python3-grpcio (BENCH_PYTHON)
@@ -6,9 +7,9 @@
 #   SUMMARY   the summary table's rows, one TSV line per ratio (BENCH_SUMMARY)
 # shellcheck shell=bash disable=SC2034  # the variables are for the scripts that source this
 
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-# shellcheck source=/dev/null  # PATH and the tool cache only
-. "$ROOT/scripts/env.sh"
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lib/common.sh"
+ROOT=$LIB_ROOT
 AGENT=${KAFKA_AGENT_BIN:-$ROOT/build/kafka-agent}
 PY=${BENCH_PYTHON:-/usr/bin/python3}
 STATS=("$PY" "$ROOT/bench/stats.py")
@@ -28,31 +29,12 @@ elif [ -x "$AGENT" ]; then
   for _ in 1 2 3 4 5 6 7 8 9 10; do
     cp "$AGENT" "$WORK/bin/kafka-agent" 2>/dev/null &&
       "$WORK/bin/kafka-agent" --version >/dev/null 2>&1 && break
-    sleep 3 # being relinked
+    nap 3 # being relinked
   done
   AGENT=$WORK/bin/kafka-agent
   BENCH_AGENT_COPY=$AGENT
   export BENCH_AGENT_COPY
 fi
-
-say() { printf '%s\n' "$*"; }
-die() {
-  printf '%s: %s\n' "$(basename "$0")" "$*" >&2
-  exit 1
-}
-
-need() {
-  local t
-  for t in "$@"; do
-    command -v "$t" >/dev/null || die "$t not found (run scripts/deps.sh)"
-  done
-}
-
-# A free TCP port on loopback (the kernel's pick; released before use, so a
-# race is possible but harmless on this machine).
-free_port() {
-  "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # CPU time (user + system, in clock ticks, all threads) a process has used.
 cpu_ticks() {
@@ -64,8 +46,29 @@ cpu_ticks() {
   echo $((${12} + ${13}))
 }
 
-# Monotonic seconds with a fraction, for measuring a run's duration.
-now() { cut -d' ' -f1 /proc/uptime; }
+# hyperfine_rounds PREFIX ROUNDS HYPERFINE_COMMAND... -- NAME CMD [NAME CMD]...:
+# ROUNDS runs of HYPERFINE_COMMAND (e.g. `hyperfine -N --runs 40`) over the
+# commands, their order rotating every round so that each shares the
+# machine's noise with the others; FILES = the JSON files (PREFIX-ROUND.json).
+hyperfine_rounds() {
+  local prefix=$1 rounds=$2 r k n
+  local -a runner=() names=() cmds=() args=()
+  shift 2
+  while [[ $1 != -- ]]; do runner+=("$1"); shift; done
+  shift
+  while (($#)); do names+=("$1") cmds+=("$2"); shift 2; done
+  FILES=()
+  for ((r = 0; r < rounds; r++)); do
+    args=()
+    for ((k = 0; k < ${#names[@]}; k++)); do
+      n=$(((k + r) % ${#names[@]}))
+      args+=(-n "${names[n]}" "${cmds[n]}")
+    done
+    "${runner[@]}" --export-json "$prefix-$r.json" "${args[@]}" >/dev/null 2>"$prefix.err" ||
+      die "hyperfine failed: $(cat "$prefix.err")"
+    FILES+=("$prefix-$r.json")
+  done
+}
 
 cleanup_work() {
   if [ -n "${BENCH_OWN_WORK:-}" ] && [ -z "${BENCH_KEEP:-}" ]; then

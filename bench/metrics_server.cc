@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "agent/base/clock.h"
 #include "agent/base/identity.h"
+#include "agent/sidecar/health.h"
 #include "agent/sidecar/http_routes.h"
 #include "agent/sidecar/http_server.h"
 #include "agent/sidecar/metrics.h"
@@ -133,7 +134,8 @@ int main(int argc, char** argv) {
   snap.assessment = Assess(snap.cluster, identity.node_id);
   const auto t1 = std::chrono::steady_clock::now();
   snap.taken_at = clock.Now();
-  snap.attempted_at = snap.taken_at;
+  snap.taken_mono = clock.Monotonic();
+  snap.completed_mono = snap.taken_mono;
   store.Publish(std::move(snap));
 
   PollStats polls;
@@ -149,7 +151,12 @@ int main(int argc, char** argv) {
   d.clock = &clock;
   d.gate = &gate;
   d.polls = &polls;
-  d.poll_interval = go.poll_interval;
+  HealthOptions health_options;
+  health_options.poll_interval = go.poll_interval;
+  health_options.started_at = clock.Monotonic();
+  d.health = [&] {
+    return EvaluateHealth(*store.Get(), clock.Monotonic(), health_options);
+  };
   SidecarRoutes routes(d);
 
   if (!dump.empty()) {

@@ -74,20 +74,6 @@ for p in dash bash; do
   fi
 done
 
-names=(agent dash bash agent-startup)
-cmds=("$agent_cmd" "$dash_cmd" "$bash_cmd" "$AGENT --version")
-files=()
-for ((r = 0; r < ROUNDS; r++)); do
-  args=()
-  for ((i = 0; i < ${#names[@]}; i++)); do
-    j=$(((i + r) % ${#names[@]}))
-    args+=(-n "${names[j]}" "${cmds[j]}")
-  done
-  f=$dir/round-$r.json
-  hyperfine -N --style none --warmup 3 --runs "$RUNS" --export-json "$f" \
-    "${args[@]}" >/dev/null 2>"$dir/hyperfine.err" ||
-    die "hyperfine failed: $(cat "$dir/hyperfine.err")"
-  files+=("$f")
-done
-"${STATS[@]}" hyperfine "$SUMMARY" render_vs_shell --context agent-startup \
-  "${files[@]}"
+hyperfine_rounds "$dir/round" "$ROUNDS" hyperfine -N --style none --warmup 3 --runs "$RUNS" -- \
+  agent "$agent_cmd" dash "$dash_cmd" bash "$bash_cmd" agent-startup "$AGENT --version"
+"${STATS[@]}" hyperfine "$SUMMARY" render_vs_shell --context agent-startup "${FILES[@]}"

@@ -25,7 +25,7 @@ benches=("$@")
 
 header() {
   local cpu
-  cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+  cpu=$(sed -n '/^model name/{s/^model name[[:space:]]*: //p;q}' /proc/cpuinfo)
   say "kafka-agent benchmarks, $(date -u +%FT%TZ)"
   say "machine: $(nproc) cores ($cpu), load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
   say "agent: $("$AGENT" --version 2>/dev/null || echo "missing: $AGENT") at $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$ROOT" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
@@ -36,9 +36,9 @@ header() {
 failed=()
 {
   header
-  start=$(date +%s)
+  start=$(now_ms)
   for b in "${benches[@]}"; do
-    say ""
+    echo
     if [ ! -x "$ROOT/bench/$b.sh" ]; then
       say "$b: no such benchmark"
       failed+=("$b")
@@ -46,10 +46,10 @@ failed=()
     fi
     "$ROOT/bench/$b.sh" || failed+=("$b")
   done
-  say ""
+  echo
   say "summary (A = kafka-agent; A/B < 1 is better for A where 'better' is lower, > 1 where higher)"
   "${STATS[@]}" table "$SUMMARY"
-  say "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(($(date +%s) - start)) s"
+  say "load average $(cut -d' ' -f1-3 /proc/loadavg) at the end; $(since "$start" 0) s"
   if ((${#failed[@]})); then
     say "could not run: ${failed[*]}"
   fi

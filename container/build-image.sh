@@ -17,7 +17,7 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/.." && pwd)
 
-version=$(sed -n 's/^project([^)]*VERSION \([0-9][0-9.]*\).*/\1/p' "$repo/CMakeLists.txt" | head -n 1)
+version=$(sed -n '/^project([^)]*VERSION [0-9]/{s/^project([^)]*VERSION \([0-9][0-9.]*\).*/\1/p;q}' "$repo/CMakeLists.txt")
 tag=kafka-agent:${version:-latest}
 if [ "${1:-}" = -t ]; then
   [ $# -ge 2 ] || { echo "usage: $0 [-t IMAGE:TAG] [build flags...]" >&2; exit 2; }

@@ -86,7 +86,7 @@ else
 
   # NSS back-ends for getaddrinfo / getpwuid: inside libc since glibc 2.34.
   glibc=$(getconf GNU_LIBC_VERSION 2>/dev/null | awk '{ print $2 }')
-  if [ -n "$glibc" ] && [ "$(printf '%s\n' 2.34 "$glibc" | sort -V | head -n1)" != 2.34 ]; then
+  if [ -n "$glibc" ] && ! printf '%s\n' 2.34 "$glibc" | sort -V -C; then
     libc=$(awk '$1 ~ /^libc\.so/ { print $3 }' <<<"$ldd_out")
     for mod in libnss_files.so.2 libnss_dns.so.2 libresolv.so.2; do
       [ -e "$(dirname "$libc")/$mod" ] && copy_file "$(dirname "$libc")/$mod"

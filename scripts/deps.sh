@@ -9,7 +9,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
-  libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev
+  libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev libc-ares-dev
   libmicrohttpd-dev prometheus curl
   dnsmasq-base iproute2 kcat jq procps util-linux python3-yaml shellcheck
   hyperfine python3-grpcio python3-protobuf
@@ -18,7 +18,7 @@ DEB_PACKAGES=(
 
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  [[ $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) == "install ok installed" ]] || missing+=("$p")
 done
 # Go and Java are often present outside dpkg (toolchains preinstalled); accept those.
 if command -v go >/dev/null; then missing=("${missing[@]/golang-go}"); fi

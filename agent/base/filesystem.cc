@@ -147,6 +147,16 @@ class PosixFilesystem : public Filesystem {
     return absl::OkStatus();
   }
 
+  absl::Status Link(const std::string& from, const std::string& to) override {
+    if (::link(from.c_str(), to.c_str()) != 0) {
+      if (errno == ENOENT) {
+        return absl::NotFoundError(absl::StrCat("\"", from, "\" does not exist"));
+      }
+      return ErrnoStatus(errno, absl::StrCat("link \"", from, "\" to"), to);
+    }
+    return absl::OkStatus();
+  }
+
   absl::Status SyncDir(const std::string& dir) override {
     int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "open directory", dir);

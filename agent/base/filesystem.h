@@ -43,6 +43,10 @@ class Filesystem {
                               const std::string& to) = 0;
   virtual absl::Status Remove(const std::string& path) = 0;
 
+  // A second name `to` for the file `from` (a hard link). NotFound when
+  // `from` does not exist.
+  virtual absl::Status Link(const std::string& from, const std::string& to) = 0;
+
   // Makes a rename inside `dir` durable.
   virtual absl::Status SyncDir(const std::string& dir) = 0;
 

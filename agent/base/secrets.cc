@@ -7,15 +7,35 @@ namespace kafka_agent {
 
 bool IsSecretProperty(absl::string_view key) {
   const std::string k = absl::AsciiStrToLower(key);
-  for (const char* marker : {"password", "secret", "jaas", "token", "key.pem",
-                             "certificate.pem", "credential"}) {
+  for (const char* marker :
+       {"password", "passphrase", "secret", "jaas", "token", "credential",
+        "oauthbearer", "key.pem", "certificate.pem", "private"}) {
     if (absl::StrContains(k, marker)) return true;
+  }
+  // Every ssl.key.* (the key itself, its password, its location), every key
+  // ending in .key (ssl.keystore.key: a PEM private key), and every
+  // sasl.* but the mechanism names, whatever the prefix (listener.name.x.).
+  if (absl::StrContains(k, "ssl.key.") || absl::EndsWith(k, ".key")) {
+    return true;
+  }
+  const size_t sasl = k.find("sasl.");
+  if (sasl != std::string::npos && (sasl == 0 || k[sasl - 1] == '.')) {
+    const absl::string_view rest = absl::string_view(k).substr(sasl + 5);
+    return rest != "mechanism" && rest != "mechanisms" &&
+           rest != "enabled.mechanisms" && rest != "kerberos.service.name" &&
+           rest != "mechanism.controller.protocol" &&
+           rest != "mechanism.inter.broker.protocol";
   }
   return false;
 }
 
 std::string ShownValue(absl::string_view key, absl::string_view value) {
   return IsSecretProperty(key) ? "<redacted>" : std::string(value);
+}
+
+std::string ShownKeyOf(absl::string_view text) {
+  const size_t end = text.find_first_of("=: \t");
+  return std::string(text.substr(0, end));
 }
 
 }  // namespace kafka_agent

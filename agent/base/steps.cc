@@ -10,10 +10,10 @@ absl::Status RunSteps(const std::vector<Step>& steps, Clock& clock) {
   for (size_t i = 0; i < n; ++i) {
     const Step& step = steps[i];
     spdlog::info("step {}/{} {}: start", i + 1, n, step.name);
-    const absl::Time start = clock.Now();
+    const MonoTime start = clock.Monotonic();
     absl::Status s = step.run();
     const double ms =
-        absl::ToDoubleMilliseconds(absl::Trunc(clock.Now() - start,
+        absl::ToDoubleMilliseconds(absl::Trunc(clock.Monotonic() - start,
                                                absl::Microseconds(100)));
     if (!s.ok()) {
       spdlog::error("step {}/{} {}: failed after {}ms: {}", i + 1, n,

@@ -11,7 +11,6 @@
 #include <condition_variable>
 #include <mutex>
 
-#include "absl/time/clock.h"
 #include "absl/time/time.h"
 
 namespace kafka_agent {
@@ -39,26 +38,28 @@ class Notification {
     cv_.wait(lock, [this] { return notified_; });
   }
 
-  // Returns whether it was notified before `deadline`.
-  bool WaitForNotificationWithDeadline(absl::Time deadline) const {
-    std::unique_lock<std::mutex> lock(mu_);
-    return WaitUntil(cv_, lock, deadline, [this] { return notified_; });
-  }
-
+  // Returns whether it was notified within `timeout` (measured on the
+  // steady clock: a wall-clock step neither shortens nor lengthens it).
   bool WaitForNotificationWithTimeout(absl::Duration timeout) const {
-    return WaitForNotificationWithDeadline(absl::Now() + timeout);
+    std::unique_lock<std::mutex> lock(mu_);
+    return WaitFor(cv_, lock, timeout, [this] { return notified_; });
   }
 
-  // Waits on `cv` until `done()` or `deadline` (wall clock); returns done().
+  // Waits on `cv` until `done()` or `timeout` has passed on the steady
+  // clock; returns done().
   template <typename Pred>
-  static bool WaitUntil(std::condition_variable& cv,
-                        std::unique_lock<std::mutex>& lock, absl::Time deadline,
-                        Pred done) {
-    if (deadline == absl::InfiniteFuture()) {
+  static bool WaitFor(std::condition_variable& cv,
+                      std::unique_lock<std::mutex>& lock,
+                      absl::Duration timeout, Pred done) {
+    if (timeout == absl::InfiniteDuration()) {
       cv.wait(lock, done);
       return true;
     }
-    return cv.wait_until(lock, absl::ToChronoTime(deadline), done);
+    if (timeout < absl::ZeroDuration()) timeout = absl::ZeroDuration();
+    return cv.wait_until(
+        lock,
+        std::chrono::steady_clock::now() + absl::ToChronoNanoseconds(timeout),
+        done);
   }
 
  private:

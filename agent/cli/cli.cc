@@ -102,7 +102,7 @@ int RunCli(const std::vector<std::string>& args, World& w) {
     auto opts = ServeOptionsFromFlags(*flags, w.hostname());
     if (!opts.ok()) return fail(opts.status());
     if (w.setup_logging) SetupLogging(opts->log_format);
-    return RunServe(*opts, *w.clock, *w.stop);
+    return RunServe(*opts, *w.fs, *w.clock, *w.stop);
   }
   if (command == "status") {
     auto opts = StatusOptionsFromFlags(*flags);

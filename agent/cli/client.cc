@@ -8,6 +8,7 @@
 #include "absl/strings/str_join.h"
 #include "agent/base/common_flags.h"
 #include "agent/base/status_macros.h"
+#include "agent/sidecar/health.h"
 #include "agent/sidecar/prestop.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -152,6 +153,15 @@ std::string FormatStatusSummary(const v1::AgentStatus& s) {
       c.partitions(), c.partitions() == 1 ? "" : "s", c.topics(),
       c.topics() == 1 ? "" : "s", c.partitions_led(), c.replicas_hosted(),
       c.not_in_isr(), c.under_replicated(), c.under_min_isr(), c.offline());
+  if (s.config_error_count() > 0) {
+    const v1::TopicConfigError& e = s.config_errors(0);
+    absl::StrAppendFormat(
+        &out, "configs  %d DescribeConfigs error%s (min.insync.replicas "
+        "unknown, only offline is guarded); first: %s%s\n",
+        s.config_error_count(), s.config_error_count() == 1 ? "" : "s",
+        e.topic().empty() ? "" : absl::StrCat("topic ", e.topic(), ": "),
+        e.error());
+  }
   absl::StrAppendFormat(
       &out, "snapshot %s old%s%s\n",
       s.has_snapshot_age()
@@ -233,6 +243,20 @@ int RunStatus(const ClientOptions& o, std::ostream& out, std::ostream& err) {
              << FormatPartitionTable(parts);
   }
   out.flush();
+  if (status.snapshot_stale() && status.has_snapshot_time()) {
+    const absl::Duration age = absl::Milliseconds(
+        TimeUtil::DurationToMilliseconds(status.snapshot_age()));
+    const absl::Duration limit =
+        absl::Milliseconds(TimeUtil::DurationToMilliseconds(
+            status.poll_interval())) *
+        kStaleAfterPolls;
+    err << "kafka-agent: the agent's data is stale: "
+        << absl::FormatDuration(absl::Trunc(age, absl::Milliseconds(100)))
+        << " old (limit " << absl::FormatDuration(limit) << ")"
+        << (status.last_error().empty() ? "" : "; last error: ")
+        << status.last_error() << "\n";
+    return 1;
+  }
   if (!status.has_snapshot_time()) {
     err << "kafka-agent: the agent has not reached Kafka yet"
              << (status.last_error().empty() ? "" : ": ")

@@ -38,22 +38,44 @@ absl::Status WriteFileAtomically(Filesystem& fs, const std::string& path,
   auto file = CreateFileBeside(fs, path, "tmp", &temp_path);
   if (!file.ok()) return file.status();
   const std::string dir = DirName(path);
+  // The current file, if any, stays reachable under this name until the new
+  // one is durable, so a late failure can put it back.
+  const std::string backup = absl::StrCat(temp_path, ".old");
+  bool has_backup = false;
+  auto clean_up = [&] {
+    (*file)->Close().IgnoreError();
+    fs.Remove(temp_path).IgnoreError();
+    if (has_backup) fs.Remove(backup).IgnoreError();
+  };
 
   absl::Status s = (*file)->Append(contents);
   if (s.ok()) s = (*file)->Sync();
   if (s.ok()) s = (*file)->Close();
+  // A directory that cannot be synced fails here, before `path` is touched.
+  if (s.ok()) s = fs.SyncDir(dir);
+  if (s.ok()) {
+    absl::Status linked = fs.Link(path, backup);
+    has_backup = linked.ok();
+    if (!linked.ok() && !absl::IsNotFound(linked)) s = linked;
+  }
   if (s.ok()) s = fs.Rename(temp_path, path);
   if (!s.ok()) {
-    (*file)->Close().IgnoreError();
-    fs.Remove(temp_path).IgnoreError();
+    clean_up();
     return s;
   }
-  // Without a durable rename the write has not happened: undo it, so a
-  // failing init leaves no file at `path` (see DESIGN.md).
+  // Without a durable rename the write has not happened: undo it. The
+  // previous file comes back; with none, a failing init leaves no file at
+  // `path` (see DESIGN.md).
   if (s = fs.SyncDir(dir); !s.ok()) {
-    fs.Remove(path).IgnoreError();
+    if (has_backup) {
+      if (fs.Rename(backup, path).ok()) has_backup = false;
+    } else {
+      fs.Remove(path).IgnoreError();
+    }
+    clean_up();
     return s;
   }
+  if (has_backup) fs.Remove(backup).IgnoreError();
   return absl::OkStatus();
 }
 

@@ -12,8 +12,11 @@
 namespace kafka_agent {
 
 // Creates the parent directory if missing, writes `contents` to a temp file
-// beside `path`, fsyncs it, renames it over `path` and fsyncs the directory.
-// On any failure the temp file is removed and `path` is untouched.
+// beside `path`, fsyncs it and the directory, renames it over `path` and
+// fsyncs the directory again. On any failure the temp file is removed and
+// `path` keeps its previous content (or stays absent): a previous file is
+// hard-linked aside before the rename and put back if the rename cannot be
+// made durable.
 absl::Status WriteFileAtomically(Filesystem& fs, const std::string& path,
                                  absl::string_view contents);
 

@@ -10,7 +10,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "agent/base/identity.h"
-#include "agent/init/properties.h"
+#include "agent/base/properties.h"
 
 namespace kafka_agent {
 

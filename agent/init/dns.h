@@ -16,19 +16,23 @@
 
 namespace kafka_agent {
 
-// Looks names up. Implementations: SystemResolver (getaddrinfo) and fakes.
+// Looks names up. Implementations: the c-ares resolver and fakes.
 class Resolver {
  public:
   virtual ~Resolver() = default;
-  // The addresses of `name`. NotFound when the name has no records (yet);
-  // Unavailable when the lookup itself failed (no DNS server answered).
+  // The addresses of `name`, asked for at most `timeout`. NotFound when the
+  // name has no records (yet); Unavailable when no DNS server answered
+  // (timeout, refused, SERVFAIL: the message says which); Cancelled as soon
+  // as `cancel` is notified (within 50ms).
   virtual absl::StatusOr<std::vector<std::string>> Resolve(
-      const std::string& name) = 0;
+      const std::string& name, absl::Duration timeout,
+      const Notification& cancel) = 0;
 };
 
-// getaddrinfo(3), numeric addresses out. Pass fully qualified names with a
-// trailing dot: glibc then skips the search list (a pod's resolv.conf has
-// ndots:5) and /etc/hosts, so a name counts only once the cluster DNS has it.
+// c-ares with the servers of /etc/resolv.conf, DNS only (/etc/hosts does not
+// count), numeric addresses out. Pass fully qualified names with a trailing
+// dot: the search list (a pod's resolv.conf has ndots:5) is then not walked,
+// so a name counts only once the cluster DNS has it.
 std::unique_ptr<Resolver> NewSystemResolver();
 
 // Exponential backoff between lookup rounds.
@@ -46,6 +50,8 @@ absl::Duration BackoffDelay(const BackoffPolicy& policy, int attempt,
 struct DnsWaitOptions {
   DnsWaitPlan plan;
   absl::Duration timeout = absl::Minutes(5);
+  // How long one lookup may take (never past the wait's deadline).
+  absl::Duration lookup_timeout = absl::Seconds(2);
   BackoffPolicy backoff;
   // How often a "still waiting" line is logged.
   absl::Duration progress_every = absl::Seconds(30);

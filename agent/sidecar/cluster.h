@@ -37,6 +37,12 @@ struct ClusterMetadata {
   bool HasBroker(int32_t node) const;
 };
 
+// Why min.insync.replicas is unknown for a topic.
+struct TopicConfigError {
+  std::string topic;  // empty: the whole request failed
+  std::string error;
+};
+
 }  // namespace kafka_agent
 
 #endif  // KAFKA_AGENT_SIDECAR_CLUSTER_H_

@@ -1,14 +1,50 @@
 #include "agent/sidecar/health.h"
 
+#include <algorithm>
+
 #include "absl/strings/str_cat.h"
 #include "agent/base/logging.h"
 
 namespace kafka_agent {
+namespace {
 
-HealthReport EvaluateHealth(const Snapshot& snapshot, absl::Time now,
-                            absl::Duration poll_interval) {
+std::string Secs(absl::Duration d) {
+  return absl::FormatDuration(absl::Trunc(d, absl::Seconds(1)));
+}
+
+}  // namespace
+
+absl::Duration LivenessBound(absl::Duration poll_interval) {
+  return std::max(5 * poll_interval, absl::Seconds(30));
+}
+
+std::vector<std::pair<std::string, const ServiceHealth*>>
+HealthReport::Services() const {
+  return {{kAgentService, &agent}, {kBrokerService, &broker},
+          {kReadyService, &ready}};
+}
+
+const ServiceHealth* HealthReport::Find(absl::string_view name) const {
+  for (const auto& [service, health] : Services()) {
+    if (service == name) return health;
+  }
+  return nullptr;
+}
+
+HealthReport EvaluateHealth(const Snapshot& snapshot, MonoTime now,
+                            const HealthOptions& options) {
   HealthReport r;
-  r.agent = {true, "agent is running"};
+  const bool attempted = snapshot.completed_mono != MonoTime::InfinitePast();
+  const MonoTime last_attempt =
+      attempted ? snapshot.completed_mono : options.started_at;
+  const absl::Duration bound = LivenessBound(options.poll_interval);
+  if (now - last_attempt > bound) {
+    r.agent = {false, absl::StrCat("the poll loop has completed no attempt for ",
+                                   Secs(now - last_attempt), " (limit ",
+                                   Secs(bound), "): it is stuck")};
+  } else {
+    r.agent = {true, "agent is running"};
+  }
   if (!snapshot.has_data()) {
     r.stale = true;
     std::string why = absl::StrCat("no cluster snapshot yet",
@@ -18,13 +54,13 @@ HealthReport EvaluateHealth(const Snapshot& snapshot, absl::Time now,
     r.ready = {false, why};
     return r;
   }
-  r.age = now - snapshot.taken_at;
-  const absl::Duration limit = poll_interval * kStaleAfterPolls;
+  r.age = now - snapshot.taken_mono;
+  const absl::Duration limit = options.poll_interval * kStaleAfterPolls;
   r.stale = r.age > limit;
   if (r.stale) {
     std::string why = absl::StrCat(
-        "cluster snapshot is stale (", absl::FormatDuration(absl::Trunc(r.age, absl::Seconds(1))),
-        " old, limit ", absl::FormatDuration(limit), ")",
+        "cluster snapshot is stale (", Secs(r.age), " old, limit ",
+        absl::FormatDuration(limit), ")",
         snapshot.last_error.empty() ? "" : ": ", snapshot.last_error);
     r.broker = {false, why};
     r.ready = {false, why};
@@ -36,26 +72,24 @@ HealthReport EvaluateHealth(const Snapshot& snapshot, absl::Time now,
   return r;
 }
 
-bool HealthPublisher::PublishOne(const std::string& service,
-                                 const ServiceHealth& h, ServiceHealth* last,
-                                 bool* known) {
-  if (*known && last->serving == h.serving) {
-    *last = h;
-    return false;
-  }
-  spdlog::info("health \"{}\": {} -> {} ({})", service,
-               !*known ? "UNKNOWN" : last->serving ? "SERVING" : "NOT_SERVING",
-               h.serving ? "SERVING" : "NOT_SERVING", h.reason);
-  sink_.SetServing(service, h.serving);
-  *last = h;
-  *known = true;
-  return true;
-}
-
 bool HealthPublisher::Publish(const HealthReport& report) {
-  bool changed = PublishOne(kAgentService, report.agent, &agent_, &agent_known_);
-  changed |= PublishOne(kBrokerService, report.broker, &broker_, &broker_known_);
-  changed |= PublishOne(kReadyService, report.ready, &ready_, &ready_known_);
+  bool changed = false;
+  for (const auto& [service, h] : report.Services()) {
+    auto it = last_.find(service);
+    const bool known = it != last_.end();
+    if (known && it->second.serving == h->serving) {
+      it->second = *h;
+      continue;
+    }
+    spdlog::info("health \"{}\": {} -> {} ({})", service,
+                 !known                 ? "UNKNOWN"
+                 : it->second.serving ? "SERVING"
+                                      : "NOT_SERVING",
+                 h->serving ? "SERVING" : "NOT_SERVING", h->reason);
+    sink_.SetServing(service, h->serving);
+    last_[service] = *h;
+    changed = true;
+  }
   return changed;
 }
 

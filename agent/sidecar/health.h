@@ -1,13 +1,17 @@
 // The grpc.health.v1 services of DESIGN.md: their states from a snapshot's
-// assessment and age, and their publication to gRPC's health service on every
-// change.
+// assessment, its age and the poll loop's liveness, and the publisher that
+// logs each transition and hands it on (to Watch streams).
 #ifndef KAFKA_AGENT_SIDECAR_HEALTH_H_
 #define KAFKA_AGENT_SIDECAR_HEALTH_H_
 
-#include <cstdint>
+#include <map>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "agent/base/clock.h"
 #include "agent/sidecar/snapshot.h"
 
 namespace kafka_agent {
@@ -20,6 +24,13 @@ inline constexpr char kReadyService[] = "kafka.ready";
 // A snapshot older than this many poll intervals turns the Kafka services
 // NOT_SERVING.
 inline constexpr int kStaleAfterPolls = 3;
+
+// The agent itself ("") turns NOT_SERVING when its poll loop has completed no
+// attempt for this long: max(5 poll intervals, 30s). Every Kafka request has
+// a deadline of at most 5s, so a healthy loop completes an attempt well within
+// it; past it the loop is wedged and the kubelet's liveness probe should
+// restart the sidecar (never Kafka).
+absl::Duration LivenessBound(absl::Duration poll_interval);
 
 struct ServiceHealth {
   bool serving = false;
@@ -36,14 +47,27 @@ struct HealthReport {
   ServiceHealth ready;   // kafka.ready
   bool stale = true;
   absl::Duration age = absl::InfiniteDuration();
+
+  // Every service this pod has, with its name, in a fixed order.
+  std::vector<std::pair<std::string, const ServiceHealth*>> Services() const;
+  // The service named `name`; nullptr when this pod has no such service.
+  const ServiceHealth* Find(absl::string_view name) const;
 };
 
-// Pure: the health of each service at time `now`, from the snapshot's
-// assessment (no pass over the partitions) and its age.
-HealthReport EvaluateHealth(const Snapshot& snapshot, absl::Time now,
-                            absl::Duration poll_interval);
+struct HealthOptions {
+  absl::Duration poll_interval = absl::Seconds(2);
+  // When the agent started polling: liveness counts from here until the
+  // first attempt completes.
+  MonoTime started_at;
+};
 
-// Where serving states go: gRPC's health service, or a fake.
+// Pure: the health of each service at `now` (monotonic), from the snapshot's
+// assessment (no pass over the partitions), its age and when the poll loop
+// last completed an attempt.
+HealthReport EvaluateHealth(const Snapshot& snapshot, MonoTime now,
+                            const HealthOptions& options);
+
+// Where serving states go: the health service's watchers, or a fake.
 class HealthSink {
  public:
   virtual ~HealthSink() = default;
@@ -60,12 +84,8 @@ class HealthPublisher {
   bool Publish(const HealthReport& report);
 
  private:
-  bool PublishOne(const std::string& service, const ServiceHealth& h,
-                  ServiceHealth* last, bool* known);
-
   HealthSink& sink_;
-  ServiceHealth agent_, broker_, ready_;
-  bool agent_known_ = false, broker_known_ = false, ready_known_ = false;
+  std::map<std::string, ServiceHealth> last_;  // by service name
 };
 
 }  // namespace kafka_agent

@@ -83,8 +83,8 @@ HttpResponse SidecarRoutes::Metrics() {
   MetricsInput in;
   in.identity = deps_.identity;
   in.snapshot = snap.get();
-  in.now = deps_.clock->Now();
-  in.health = EvaluateHealth(*snap, in.now, deps_.poll_interval);
+  in.now = deps_.clock->Monotonic();
+  in.health = deps_.health();
   if (deps_.polls != nullptr) {
     in.polls = deps_.polls->Get();
   } else {
@@ -97,8 +97,7 @@ HttpResponse SidecarRoutes::Metrics() {
 }
 
 HttpResponse SidecarRoutes::Health(bool ready) {
-  const HealthReport h = EvaluateHealth(*deps_.store->Get(), deps_.clock->Now(),
-                                        deps_.poll_interval);
+  const HealthReport h = deps_.health();
   const ServiceHealth& s = ready ? h.ready : h.agent;
   return Text(s.serving ? 200 : 503,
               absl::StrCat(s.serving ? "SERVING" : "NOT_SERVING", ": ",

@@ -10,11 +10,13 @@
 #ifndef KAFKA_AGENT_SIDECAR_HTTP_ROUTES_H_
 #define KAFKA_AGENT_SIDECAR_HTTP_ROUTES_H_
 
+#include <functional>
 #include <memory>
 
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
 #include "agent/base/identity.h"
+#include "agent/sidecar/health.h"
 #include "agent/sidecar/http_server.h"
 #include "agent/sidecar/metrics.h"
 #include "agent/sidecar/prestop.h"
@@ -34,7 +36,9 @@ class SidecarRoutes : public HttpHandler {
     Clock* clock = nullptr;
     PrestopGate* gate = nullptr;
     const PollStats* polls = nullptr;  // may be null: no poll statistics
-    absl::Duration poll_interval = absl::Seconds(2);
+    // The health services now, as grpc.health.v1 Check answers them
+    // (AgentServer::CurrentHealth in `serve`).
+    std::function<HealthReport()> health;
   };
 
   explicit SidecarRoutes(Deps deps);

@@ -306,8 +306,7 @@ void HttpServer::Impl::Stop(absl::Duration grace) {
   waiting.clear();
   {
     std::unique_lock<std::mutex> lock(mu_);
-    Notification::WaitUntil(idle_, lock, absl::Now() + grace,
-                            [&] { return live_.empty(); });
+    Notification::WaitFor(idle_, lock, grace, [&] { return live_.empty(); });
   }
   MHD_stop_daemon(daemon_);
   daemon_ = nullptr;

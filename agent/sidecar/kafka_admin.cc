@@ -139,9 +139,9 @@ class RdKafkaAdmin : public KafkaAdmin {
     return out;
   }
 
-  absl::StatusOr<std::map<std::string, int32_t>> FetchMinInsyncReplicas(
+  absl::StatusOr<MinIsrAnswer> FetchMinInsyncReplicas(
       const std::vector<std::string>& topics, absl::Duration timeout) override {
-    std::map<std::string, int32_t> out;
+    MinIsrAnswer out;
     if (topics.empty()) return out;
     std::vector<rd_kafka_ConfigResource_t*> resources;
     for (const std::string& t : topics) {
@@ -170,7 +170,13 @@ class RdKafkaAdmin : public KafkaAdmin {
       const rd_kafka_ConfigResource_t** rs =
           rd_kafka_DescribeConfigs_result_resources(res, &n);
       for (size_t i = 0; i < n; ++i) {
+        const char* topic = rd_kafka_ConfigResource_name(rs[i]);
         if (rd_kafka_ConfigResource_error(rs[i]) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+          const char* why = rd_kafka_ConfigResource_error_string(rs[i]);
+          out.errors[topic] =
+              why != nullptr && *why != '\0'
+                  ? why
+                  : rd_kafka_err2str(rd_kafka_ConfigResource_error(rs[i]));
           continue;
         }
         size_t m = 0;
@@ -183,7 +189,7 @@ class RdKafkaAdmin : public KafkaAdmin {
           if (name != nullptr && value != nullptr &&
               std::string(name) == "min.insync.replicas" &&
               absl::SimpleAtoi(value, &v)) {
-            out[rd_kafka_ConfigResource_name(rs[i])] = v;
+            out.min_isr[topic] = v;
           }
         }
       }

@@ -26,9 +26,14 @@ class KafkaAdmin {
       absl::Duration timeout) = 0;
 
   // min.insync.replicas of each topic (the effective value, whether set on
-  // the topic or inherited from the broker). A topic that failed is missing
-  // from the result; the whole call fails only if no answer came.
-  virtual absl::StatusOr<std::map<std::string, int32_t>> FetchMinInsyncReplicas(
+  // the topic or inherited from the broker). A topic whose answer was an
+  // error is in `errors` instead; the whole call fails only if no answer
+  // came.
+  struct MinIsrAnswer {
+    std::map<std::string, int32_t> min_isr;
+    std::map<std::string, std::string> errors;
+  };
+  virtual absl::StatusOr<MinIsrAnswer> FetchMinInsyncReplicas(
       const std::vector<std::string>& topics, absl::Duration timeout) = 0;
 };
 

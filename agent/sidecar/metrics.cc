@@ -149,7 +149,7 @@ std::string RenderMetrics(const MetricsInput& in) {
   w.Gauge("kafka_agent_snapshot_age_seconds",
           "Age of the cluster data the answers come from (since its poll "
           "started); +Inf before Kafka first answered.",
-          snap.has_data() ? absl::ToDoubleSeconds(in.now - snap.taken_at)
+          snap.has_data() ? absl::ToDoubleSeconds(in.now - snap.taken_mono)
                           : INFINITY);
   w.Gauge("kafka_agent_snapshot_stale",
           "1 when the cluster data is older than 3 poll intervals (the Kafka "

@@ -59,8 +59,9 @@ struct PrestopCounts {
 struct MetricsInput {
   const Identity* identity = nullptr;
   const Snapshot* snapshot = nullptr;
-  HealthReport health;  // EvaluateHealth(*snapshot, now, poll interval)
-  absl::Time now;
+  // The health services as grpc.health.v1 Check answers them now.
+  HealthReport health;
+  MonoTime now;  // for the snapshot's age
   PollStats::Totals polls;
   PrestopCounts prestop;
   std::string version;

@@ -1,6 +1,5 @@
 #include "agent/sidecar/poller.h"
 
-#include <set>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -9,13 +8,21 @@
 
 namespace kafka_agent {
 
-Poller::Poller(KafkaAdmin& admin, Clock& clock, SnapshotStore& store,
-               PollerOptions options)
-    : admin_(admin), clock_(clock), store_(store), options_(options) {}
+// Config errors a snapshot carries (GetStatus shows them); the rest counted.
+constexpr size_t kMaxConfigErrors = 20;
+
+Poller::Poller(KafkaAdmin& admin, TopicConfigs& configs, Clock& clock,
+               SnapshotStore& store, PollerOptions options)
+    : admin_(admin),
+      configs_(configs),
+      clock_(clock),
+      store_(store),
+      options_(options) {}
 
 void Poller::PollOnce() {
-  const absl::Time start = clock_.Now();
-  if (first_attempt_ == absl::InfinitePast()) {
+  const MonoTime start = clock_.Monotonic();
+  const absl::Time start_wall = clock_.Now();
+  if (first_attempt_ == MonoTime::InfinitePast()) {
     first_attempt_ = start;
     spdlog::info("poll: waiting for Kafka (metadata every {}, timeout {})",
                  absl::FormatDuration(options_.interval),
@@ -23,22 +30,26 @@ void Poller::PollOnce() {
   }
   std::shared_ptr<const Snapshot> prev = store_.Get();
   Snapshot next;
-  next.attempted_at = start;
 
   auto md = admin_.FetchMetadata(options_.request_timeout);
   if (!md.ok()) {
-    if (options_.stats != nullptr) {
-      options_.stats->RecordError("metadata", md.status().code());
-      options_.stats->RecordPoll(clock_.Now() - start);
-    }
     next.cluster = prev->cluster;
     next.assessment = prev->assessment;
     next.taken_at = prev->taken_at;
+    next.taken_mono = prev->taken_mono;
+    next.config_errors = prev->config_errors;
+    next.config_error_count = prev->config_error_count;
     next.last_error = std::string(md.status().message());
     if (next.last_error != last_logged_error_) {
       spdlog::warn("poll: {}", next.last_error);
       last_logged_error_ = next.last_error;
     }
+    next.completed_mono = clock_.Monotonic();
+    if (options_.stats != nullptr) {
+      options_.stats->RecordError("metadata", md.status().code());
+      options_.stats->RecordPoll(next.completed_mono - start);
+    }
+    std::lock_guard<std::mutex> lock(publish_mu_);
     store_.Publish(std::move(next));
     return;
   }
@@ -46,60 +57,49 @@ void Poller::PollOnce() {
     spdlog::info(
         "poll: {} after {}; cluster {} with brokers [{}] and {} partitions",
         prev->has_data() ? "reconnected" : "connected",
-        absl::FormatDuration(absl::Trunc(start - (prev->has_data()
-                                                      ? prev->taken_at
-                                                      : first_attempt_),
-                                         absl::Milliseconds(1))),
+        absl::FormatDuration(absl::Trunc(
+            start - (prev->has_data() ? prev->taken_mono : first_attempt_),
+            absl::Milliseconds(1))),
         md->cluster_id, absl::StrJoin(md->brokers, ","),
         md->partitions.size());
     last_logged_error_.clear();
   }
 
-  // min.insync.replicas: ask for topics never asked or due for refresh; drop
-  // topics that are gone.
-  std::set<std::string> topics;
-  for (const PartitionState& p : md->partitions) topics.insert(p.topic);
-  for (auto it = min_isr_.begin(); it != min_isr_.end();) {
-    it = topics.count(it->first) ? std::next(it) : min_isr_.erase(it);
+  std::vector<std::string> topics;
+  for (const PartitionState& p : md->partitions) {
+    if (topics.empty() || topics.back() != p.topic) topics.push_back(p.topic);
   }
-  std::vector<std::string> due;
-  for (const std::string& t : topics) {
-    auto it = min_isr_.find(t);
-    if (it == min_isr_.end() ||
-        start - it->second.fetched_at >= options_.min_isr_refresh) {
-      due.push_back(t);
-    }
-  }
-  if (!due.empty()) {
-    auto fetched = admin_.FetchMinInsyncReplicas(due, options_.request_timeout);
-    if (fetched.ok()) {
-      for (const auto& [topic, value] : *fetched) {
-        min_isr_[topic] = {value, start};
-      }
-    } else {
-      if (options_.stats != nullptr) {
-        options_.stats->RecordError("describe_configs", fetched.status().code());
-      }
-      next.last_error = absl::StrCat("min.insync.replicas unknown for ",
-                                     due.size(), " topic(s): ",
-                                     fetched.status().message());
-      spdlog::warn("poll: {}", next.last_error);
-    }
-  }
-  for (PartitionState& p : md->partitions) {
-    auto it = min_isr_.find(p.topic);
-    if (it != min_isr_.end()) p.min_isr = it->second.value;
-  }
+  configs_.SetTopics(topics);
   next.cluster = *std::move(md);
-  next.assessment = Assess(next.cluster, options_.node_id);
-  next.taken_at = start;
+  next.taken_at = start_wall;
+  next.taken_mono = start;
+  std::lock_guard<std::mutex> lock(publish_mu_);
+  FillConfigsAndAssess(&next);
+  next.completed_mono = clock_.Monotonic();
+  if (options_.stats != nullptr) {
+    options_.stats->RecordPoll(next.completed_mono - start);
+  }
   store_.Publish(std::move(next));
-  if (options_.stats != nullptr) options_.stats->RecordPoll(clock_.Now() - start);
+}
+
+void Poller::FillConfigsAndAssess(Snapshot* s) {
+  configs_.Fill(&s->cluster.partitions);
+  s->config_errors = configs_.Errors(kMaxConfigErrors, &s->config_error_count);
+  s->assessment = Assess(s->cluster, options_.node_id);
+}
+
+void Poller::Republish() {
+  std::lock_guard<std::mutex> lock(publish_mu_);
+  std::shared_ptr<const Snapshot> current = store_.Get();
+  if (!current->has_data()) return;
+  Snapshot next = *current;
+  FillConfigsAndAssess(&next);
+  store_.Publish(std::move(next));
 }
 
 void Poller::Run(const Notification& stop) {
   while (!stop.HasBeenNotified()) {
-    const absl::Time start = clock_.Now();
+    const MonoTime start = clock_.Monotonic();
     PollOnce();
     if (!clock_.SleepUntil(start + options_.interval, stop)) break;
   }

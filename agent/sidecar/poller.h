@@ -1,18 +1,20 @@
 // Polls Kafka on its own thread and publishes immutable snapshots: metadata
-// every poll, min.insync.replicas per topic cached and refreshed less often.
+// every poll, with the min.insync.replicas values TopicConfigs knows, assessed
+// once for this pod's broker.
 #ifndef KAFKA_AGENT_SIDECAR_POLLER_H_
 #define KAFKA_AGENT_SIDECAR_POLLER_H_
 
-#include <map>
+#include <mutex>
 #include <string>
 
-#include "agent/base/sync.h"
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
+#include "agent/base/sync.h"
 #include "agent/sidecar/kafka_admin.h"
 #include "agent/sidecar/metrics.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
+#include "agent/sidecar/topic_configs.h"
 
 namespace kafka_agent {
 
@@ -22,39 +24,47 @@ struct PollerOptions {
   absl::Duration interval = absl::Seconds(2);
   // How long one Kafka request may take; by default the interval, at most 5s.
   absl::Duration request_timeout = absl::Seconds(2);
-  // How often a topic's min.insync.replicas is asked again.
-  absl::Duration min_isr_refresh = absl::Seconds(60);
-  // Where each poll's duration and failed requests are recorded; may be null.
+  // Where each poll's duration and failed metadata requests are recorded;
+  // may be null.
   PollStats* stats = nullptr;
 };
 
 class Poller {
  public:
-  Poller(KafkaAdmin& admin, Clock& clock, SnapshotStore& store,
-         PollerOptions options);
+  Poller(KafkaAdmin& admin, TopicConfigs& configs, Clock& clock,
+         SnapshotStore& store, PollerOptions options);
 
-  // One poll: fetch metadata, fill min.insync.replicas (asking for topics not
-  // cached or due for refresh), assess it for this pod's broker, publish. On
-  // a metadata failure the previous data is kept (and ages) with the error
-  // recorded.
+  // One poll: fetch metadata, tell TopicConfigs the topics and take the
+  // min.insync.replicas it knows, assess the result for this pod's broker,
+  // publish. On a metadata failure the previous data is kept (and ages) with
+  // the error recorded. Either way the snapshot records that an attempt
+  // completed (the loop's heartbeat).
   void PollOnce();
+
+  // Publishes the latest snapshot again with the min.insync.replicas values
+  // TopicConfigs knows now (its OnUpdate callback): a new topic's value shows
+  // up as soon as it is fetched, not a poll later. The data's time and the
+  // loop's heartbeat are unchanged.
+  void Republish();
 
   // Polls every interval until `stop` is notified.
   void Run(const Notification& stop);
 
  private:
-  struct CachedMinIsr {
-    int32_t value = 0;
-    absl::Time fetched_at;
-  };
+  // Sets min.insync.replicas and config errors from TopicConfigs, and the
+  // assessment for this pod's broker.
+  void FillConfigsAndAssess(Snapshot* s);
 
   KafkaAdmin& admin_;
+  TopicConfigs& configs_;
   Clock& clock_;
   SnapshotStore& store_;
   PollerOptions options_;
-  std::map<std::string, CachedMinIsr> min_isr_;
+  // Serialises publishing between PollOnce and Republish, so an older
+  // snapshot is never published over a newer one.
+  std::mutex publish_mu_;
   std::string last_logged_error_;
-  absl::Time first_attempt_ = absl::InfinitePast();
+  MonoTime first_attempt_ = MonoTime::InfinitePast();
 };
 
 }  // namespace kafka_agent

@@ -80,10 +80,14 @@ absl::StatusOr<absl::Duration> ParsePrestopTimeout(absl::string_view value) {
   return d;
 }
 
-StopJudgement JudgeStop(const Snapshot& snapshot, absl::Time now,
+StopJudgement JudgeStop(const Snapshot& snapshot, MonoTime now,
                         absl::Duration poll_interval, int32_t node) {
   StopJudgement j;
-  const HealthReport health = EvaluateHealth(snapshot, now, poll_interval);
+  // Only the data's age matters here (not the poll loop's liveness).
+  HealthOptions ho;
+  ho.poll_interval = poll_interval;
+  ho.started_at = now;
+  const HealthReport health = EvaluateHealth(snapshot, now, ho);
   if (health.stale) {
     j.state = StopJudgement::State::kUnknown;
     j.reason = health.ready.reason;
@@ -167,7 +171,7 @@ void PrestopGate::Note(Wait& w, const StopJudgement& j) {
 PrestopGate::Finished PrestopGate::Finish(uint64_t id, Wait& w,
                                           PrestopOutcome outcome,
                                           const StopJudgement& j,
-                                          absl::Time now) {
+                                          MonoTime now) {
   Finished f;
   f.done = std::move(w.done);
   f.who = w.request.who;
@@ -199,7 +203,7 @@ void PrestopGate::Deliver(std::vector<Finished> finished) {
 }
 
 absl::StatusOr<uint64_t> PrestopGate::Begin(Request request, Done done) {
-  const absl::Time now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   const StopJudgement j =
       JudgeStop(*store_.Get(), now, options_.poll_interval, request.node);
   std::vector<Finished> finished;
@@ -232,7 +236,7 @@ absl::StatusOr<uint64_t> PrestopGate::Begin(Request request, Done done) {
 }
 
 void PrestopGate::Cancel(uint64_t id) {
-  const absl::Time now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   std::vector<Finished> finished;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -252,7 +256,7 @@ void PrestopGate::Tick() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (waits_.empty()) return;
-    const absl::Time now = clock_.Now();
+    const MonoTime now = clock_.Monotonic();
     std::shared_ptr<const Snapshot> snap = store_.Get();
     std::map<int32_t, StopJudgement> judged;  // one judgement per node
     for (auto it = waits_.begin(); it != waits_.end();) {
@@ -287,7 +291,7 @@ void PrestopGate::Tick() {
 }
 
 void PrestopGate::Stop() {
-  const absl::Time now = clock_.Now();
+  const MonoTime now = clock_.Monotonic();
   std::vector<Finished> finished;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -308,7 +312,7 @@ void PrestopGate::Run(const Notification& stop) {
   while (!stop.HasBeenNotified()) {
     // Real time on purpose, like AgentServer::RunRefresher: this loop only
     // runs in the real server; tests call Tick.
-    generation = store_.WaitForNewer(generation, absl::Now() + options_.tick);
+    generation = store_.WaitForNewer(generation, options_.tick);
     if (stop.HasBeenNotified()) break;
     Tick();
   }

@@ -52,9 +52,10 @@ struct StopJudgement {
   std::vector<PartitionAtRisk> at_risk;  // kUnsafe: what stopping would cost
 };
 
-// Unknown when the snapshot is missing or stale (older than 3 polls): old
-// data cannot say a stop is safe, so a wait keeps waiting.
-StopJudgement JudgeStop(const Snapshot& snapshot, absl::Time now,
+// Unknown when the snapshot is missing or stale (older than 3 polls, on the
+// monotonic clock): old data cannot say a stop is safe, so a wait keeps
+// waiting.
+StopJudgement JudgeStop(const Snapshot& snapshot, MonoTime now,
                         absl::Duration poll_interval, int32_t node);
 
 enum class PrestopOutcome { kSafe, kTimedOut, kAgentStopping, kClientGone };
@@ -120,7 +121,7 @@ class PrestopGate {
   // every later Begin the same way at once.
   void Stop();
 
-  // Ticks on every new snapshot and at least every `tick` (wall clock),
+  // Ticks on every new snapshot and at least every `tick` (real time),
   // until `stop`.
   void Run(const Notification& stop);
 
@@ -130,7 +131,7 @@ class PrestopGate {
   struct Wait {
     Request request;
     Done done;
-    absl::Time started;
+    MonoTime started;
     std::vector<std::string> waited_for;
   };
   struct Finished {
@@ -142,7 +143,7 @@ class PrestopGate {
   // Records what `j` says the wait is waiting for.
   static void Note(Wait& w, const StopJudgement& j);
   Finished Finish(uint64_t id, Wait& w, PrestopOutcome outcome,
-                  const StopJudgement& j, absl::Time now);
+                  const StopJudgement& j, MonoTime now);
   // Logs and calls each `done`; without the lock held.
   void Deliver(std::vector<Finished> finished);
 

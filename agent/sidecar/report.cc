@@ -47,14 +47,8 @@ v1::Partition PartitionProto(const PartitionState& p) {
 }
 
 v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
-                                 const Snapshot& snapshot, absl::Time now) {
-  return BuildAgentStatus(
-      ctx, snapshot, EvaluateHealth(snapshot, now, ctx.poll_interval), now);
-}
-
-v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
                                  const Snapshot& snapshot,
-                                 const HealthReport& health, absl::Time now) {
+                                 const HealthReport& health) {
   const Identity& id = *ctx.identity;
   v1::AgentStatus s;
   *s.mutable_identity() = IdentityProto(id);
@@ -63,10 +57,7 @@ v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
   s.set_last_error(snapshot.last_error);
   s.set_snapshot_stale(health.stale);
   s.set_controller_id(-1);
-  for (const auto& [name, h] :
-       {std::pair<const char*, const ServiceHealth*>{kAgentService, &health.agent},
-        {kBrokerService, &health.broker},
-        {kReadyService, &health.ready}}) {
+  for (const auto& [name, h] : health.Services()) {
     v1::HealthServiceStatus* hs = s.add_health();
     hs->set_service(name);
     hs->set_serving(h->serving);
@@ -77,12 +68,18 @@ v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
   s.set_ready_reason(health.ready.reason);
   if (!snapshot.has_data()) return s;
 
+  for (const TopicConfigError& e : snapshot.config_errors) {
+    v1::TopicConfigError* pe = s.add_config_errors();
+    pe->set_topic(e.topic);
+    pe->set_error(e.error);
+  }
+  s.set_config_error_count(static_cast<int32_t>(snapshot.config_error_count));
   const ClusterMetadata& c = snapshot.cluster;
   s.set_cluster_id(c.cluster_id);
   s.set_controller_id(c.controller_id);
   for (int32_t b : c.brokers) s.add_brokers(b);
   *s.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
-  *s.mutable_snapshot_age() = DurationProto(now - snapshot.taken_at);
+  *s.mutable_snapshot_age() = DurationProto(health.age);
   const PartitionCounts& n = snapshot.assessment.counts;
   v1::PartitionCounts* pc = s.mutable_counts();
   pc->set_topics(n.topics);
@@ -128,12 +125,10 @@ v1::ListPartitionsResponse BuildListPartitions(
 }
 
 absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
-    const StatusContext& ctx, const Snapshot& snapshot, absl::Time now,
-    const v1::CheckRestartSafetyRequest& request) {
+    const StatusContext& ctx, const Snapshot& snapshot,
+    const HealthReport& health, const v1::CheckRestartSafetyRequest& request) {
   const int32_t node =
       request.has_node_id() ? request.node_id() : ctx.identity->node_id;
-  const HealthReport health =
-      EvaluateHealth(snapshot, now, ctx.poll_interval);
   if (health.stale) {
     return absl::UnavailableError(absl::StrCat(
         "cannot judge restart safety of broker ", node, ": ",

@@ -28,15 +28,11 @@ struct StatusContext {
 v1::Identity IdentityProto(const Identity& id);
 v1::Partition PartitionProto(const PartitionState& p);
 
-// GetStatus's answer: `health` is EvaluateHealth(snapshot, now, ...), passed
-// in so a caller that already has it does not evaluate it twice.
+// GetStatus's answer, given the health the server evaluated now (its age and
+// serving states).
 v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
                                  const Snapshot& snapshot,
-                                 const HealthReport& health, absl::Time now);
-
-// The same, evaluating health itself.
-v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
-                                 const Snapshot& snapshot, absl::Time now);
+                                 const HealthReport& health);
 
 // The same status with the fields that change with time alone (age, time
 // of the snapshot) cleared: two statuses that differ only there are "the
@@ -46,11 +42,11 @@ v1::AgentStatus WithoutTimes(const v1::AgentStatus& s);
 v1::ListPartitionsResponse BuildListPartitions(
     const Snapshot& snapshot, const v1::ListPartitionsRequest& request);
 
-// Unavailable when the snapshot is missing or stale: safety cannot be judged
-// from old data.
+// Unavailable when the snapshot is missing or stale (per `health`): safety
+// cannot be judged from old data.
 absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
-    const StatusContext& ctx, const Snapshot& snapshot, absl::Time now,
-    const v1::CheckRestartSafetyRequest& request);
+    const StatusContext& ctx, const Snapshot& snapshot,
+    const HealthReport& health, const v1::CheckRestartSafetyRequest& request);
 
 // CheckRestartSafety's answer after a wait (request.wait) that ended safe or
 // at its timeout; `snapshot` is the one it ended on.

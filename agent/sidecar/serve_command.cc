@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/common_flags.h"
+#include "agent/base/properties.h"
 #include "agent/base/secrets.h"
 #include "agent/sidecar/http_routes.h"
 #include "agent/sidecar/http_server.h"
@@ -14,6 +15,7 @@
 #include "agent/sidecar/poller.h"
 #include "agent/sidecar/prestop.h"
 #include "agent/sidecar/server.h"
+#include "agent/sidecar/topic_configs.h"
 #include "agent/base/steps.h"
 #include "agent/base/status_macros.h"
 
@@ -36,6 +38,10 @@ const std::vector<FlagSpec>& ServeFlags() {
          "2s", "how often the broker is polled"},
         {"kafka-prop", "KAFKA_AGENT_KAFKA_PROPS", FlagKind::kList, "",
          "librdkafka property key=value, repeatable (env: one per line)"},
+        {"kafka-prop-file", "KAFKA_AGENT_KAFKA_PROP_FILE", FlagKind::kString,
+         "",
+         "librdkafka properties from a file in Java properties syntax (a "
+         "mounted Secret); --kafka-prop beats it"},
         LogFormatFlagSpec(),
     });
     return s;
@@ -73,19 +79,45 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
   for (const std::string& kv : flags.List("kafka-prop")) {
     size_t eq = kv.find('=');
     if (eq == std::string::npos || eq == 0) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("--kafka-prop \"", kv.substr(0, kv.find('=')),
-                       "\" is not key=value; e.g. --kafka-prop "
-                       "security.protocol=SSL"));
+      // Never echo what follows the key: it may be a secret.
+      const std::string key = ShownKeyOf(kv);
+      return absl::InvalidArgumentError(absl::StrCat(
+          "--kafka-prop \"", key, "\"",
+          key.size() < kv.size() ? " (the rest is not shown)" : "",
+          " is not key=value; e.g. --kafka-prop security.protocol=SSL"));
     }
     o.kafka_props.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
+  o.kafka_prop_file = flags.String("kafka-prop-file");
   KA_ASSIGN_OR_RETURN(o.log_format,
                       ParseLogFormat(flags.String("log-format")));
   return o;
 }
 
-int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
+absl::StatusOr<KafkaProps> ClientProperties(const ServeOptions& o,
+                                            Filesystem& fs) {
+  KafkaProps props;
+  if (!o.kafka_prop_file.empty()) {
+    auto text = fs.ReadFile(o.kafka_prop_file);
+    if (!text.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-prop-file: ", text.status().message()));
+    }
+    auto parsed = Properties::Parse(*text);
+    if (!parsed.ok()) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("--kafka-prop-file \"", o.kafka_prop_file,
+                       "\": ", parsed.status().message()));
+    }
+    for (const auto& [k, v] : parsed->entries()) props.emplace_back(k, v);
+  }
+  // --kafka-prop beats the file: later settings win in librdkafka.
+  props.insert(props.end(), o.kafka_props.begin(), o.kafka_props.end());
+  return props;
+}
+
+int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
+             const Notification& stop) {
   spdlog::info("kafka-agent {} serve", KAFKA_AGENT_VERSION);
   Identity identity;
   std::unique_ptr<KafkaAdmin> admin;
@@ -108,13 +140,17 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
        }},
       {"kafka-client",
        [&]() -> absl::Status {
+         KA_ASSIGN_OR_RETURN(KafkaProps props, ClientProperties(o, fs));
          std::vector<std::string> shown;
-         for (const auto& [k, v] : o.kafka_props) {
+         for (const auto& [k, v] : props) {
            shown.push_back(absl::StrCat(k, "=", ShownValue(k, v)));
          }
-         spdlog::info("librdkafka client for {}{}{}", o.bootstrap,
-                      shown.empty() ? "" : " with ", absl::StrJoin(shown, " "));
-         KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(o.bootstrap, o.kafka_props));
+         spdlog::info("librdkafka client for {}{}{}{}", o.bootstrap,
+                      shown.empty() ? "" : " with ", absl::StrJoin(shown, " "),
+                      o.kafka_prop_file.empty()
+                          ? ""
+                          : absl::StrCat(" (file ", o.kafka_prop_file, ")"));
+         KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(o.bootstrap, props));
          return absl::OkStatus();
        }},
       {"grpc-server",
@@ -130,9 +166,9 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
       {"http-server",
        [&]() -> absl::Status {
          if (o.http_listen.empty()) {
-           spdlog::info("HTTP side port off (--http-listen / KAFKA_AGENT_HTTP_LISTEN "
-                        "is empty): no "
-                        "/prestop, /metrics, /healthz, /readyz");
+           spdlog::info("HTTP side port off (--http-listen / "
+                        "KAFKA_AGENT_HTTP_LISTEN is empty): no /prestop, "
+                        "/metrics, /healthz, /readyz");
            return absl::OkStatus();
          }
          SidecarRoutes::Deps d;
@@ -141,7 +177,8 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
          d.clock = &clock;
          d.gate = &gate;
          d.polls = &poll_stats;
-         d.poll_interval = o.poll_interval;
+         // The same answer as grpc.health.v1 Check.
+         d.health = [&server] { return server->CurrentHealth(); };
          routes = std::make_unique<SidecarRoutes>(d);
          HttpServer::Options ho;
          ho.listen = o.http_listen;
@@ -163,27 +200,41 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
     return ExitCodeFor(s);
   }
 
+  const absl::Duration request_timeout =
+      std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
+  TopicConfigOptions tco;
+  tco.refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
+  tco.check_every = o.poll_interval;
+  tco.request_timeout = request_timeout;
+  tco.stats = &poll_stats;
+  TopicConfigs configs(*admin, clock, tco);
   PollerOptions po;
   po.node_id = identity.node_id;
   po.interval = o.poll_interval;
-  po.request_timeout =
-      std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
-  po.min_isr_refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
+  po.request_timeout = request_timeout;
   po.stats = &poll_stats;
-  Poller poller(*admin, clock, store, po);
-  Notification poller_done;
+  Poller poller(*admin, configs, clock, store, po);
+  configs.OnUpdate([&poller] { poller.Republish(); });
+  // Threads that may sit in a Kafka request when SIGTERM comes.
+  Notification poller_done, configs_done;
   std::thread poller_thread([&] {
     poller.Run(stop);
     poller_done.Notify();
   });
+  std::thread configs_thread([&] {
+    configs.Run(stop);
+    configs_done.Notify();
+  });
   std::thread refresher([&] { server->RunRefresher(stop); });
   std::thread gate_thread([&] { gate.Run(stop); });
-  spdlog::info("serving: polling {} every {}; snapshot stale after {}",
+  spdlog::info("serving: polling {} every {}; snapshot stale after {}; "
+               "liveness (\"\") lost after {} without a completed poll",
                o.bootstrap, absl::FormatDuration(o.poll_interval),
-               absl::FormatDuration(o.poll_interval * kStaleAfterPolls));
+               absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
+               absl::FormatDuration(LivenessBound(o.poll_interval)));
 
   stop.WaitForNotification();
-  const absl::Time stop_at = absl::Now();
+  const MonoTime stop_at = clock.Monotonic();
   // Waiting /prestop and check-restart --wait calls are answered first
   // ("the agent is shutting down"), then the HTTP and gRPC servers close.
   gate.Stop();
@@ -191,16 +242,18 @@ int RunServe(const ServeOptions& o, Clock& clock, const Notification& stop) {
   server->Shutdown(absl::Seconds(2));
   refresher.join();
   gate_thread.join();
-  if (!poller_done.WaitForNotificationWithTimeout(absl::Seconds(2))) {
+  if (!poller_done.WaitForNotificationWithTimeout(absl::Seconds(2)) ||
+      !configs_done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
     // Stuck in a Kafka request: do not wait for its timeout.
-    spdlog::warn("poller still in a Kafka request; exiting without it");
+    spdlog::warn("still in a Kafka request; exiting without it");
     spdlog::default_logger()->flush();
     std::_Exit(0);
   }
   poller_thread.join();
+  configs_thread.join();
   admin.reset();
   spdlog::info("stopped in {}",
-               absl::FormatDuration(absl::Trunc(absl::Now() - stop_at,
+               absl::FormatDuration(absl::Trunc(clock.Monotonic() - stop_at,
                                                 absl::Milliseconds(1))));
   return 0;
 }

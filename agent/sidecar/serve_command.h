@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
+#include "agent/base/filesystem.h"
 #include "agent/base/flags.h"
 #include "agent/base/identity.h"
 #include "agent/base/logging.h"
@@ -26,6 +27,7 @@ struct ServeOptions {
   std::string bootstrap;
   absl::Duration poll_interval = absl::Seconds(2);
   std::vector<std::pair<std::string, std::string>> kafka_props;
+  std::string kafka_prop_file;  // empty: none
   LogFormat log_format = LogFormat::kText;
 };
 
@@ -35,9 +37,14 @@ const std::vector<FlagSpec>& ServeFlags();
 absl::StatusOr<ServeOptions> ServeOptionsFromFlags(const ParsedFlags& flags,
                                                    const std::string& hostname);
 
+// The librdkafka client properties: --kafka-prop-file's, then --kafka-prop's
+// (which win). An unreadable or malformed file is InvalidArgument naming it.
+absl::StatusOr<std::vector<std::pair<std::string, std::string>>>
+ClientProperties(const ServeOptions& options, Filesystem& fs);
+
 // Start-up steps, then serve until `stop` (SIGTERM), then an orderly, bounded
 // shutdown. Returns the exit code.
-int RunServe(const ServeOptions& options, Clock& clock,
+int RunServe(const ServeOptions& options, Filesystem& fs, Clock& clock,
              const Notification& stop);
 
 }  // namespace kafka_agent

@@ -1,19 +1,22 @@
 #include "agent/sidecar/server.h"
 
+#include <functional>
 #include <optional>
 #include <set>
 
 #include "absl/strings/str_cat.h"
 #include "agent/base/logging.h"
 #include "google/protobuf/util/message_differencer.h"
+#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
-#include "grpcpp/health_check_service_interface.h"
-#include "grpc/health/v1/health.pb.h"
 #include "kafka_agent/v1/agent.grpc.pb.h"
 
 namespace kafka_agent {
 namespace {
+
+using ::grpc::health::v1::HealthCheckRequest;
+using ::grpc::health::v1::HealthCheckResponse;
 
 grpc::Status ToGrpc(const absl::Status& s) {
   if (s.ok()) return grpc::Status::OK;
@@ -21,18 +24,143 @@ grpc::Status ToGrpc(const absl::Status& s) {
                       std::string(s.message()));
 }
 
-// Health transitions go to gRPC's default health service.
-class GrpcHealthSink : public HealthSink {
+grpc::Status ShuttingDown() {
+  return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                      "the agent is shutting down");
+}
+
+// One server stream that sends the latest value: at most one write in
+// flight, and only the newest pending value kept (a slow reader skips
+// intermediate states). Deletes itself when done, after `on_done`.
+template <typename T>
+class LatestWriter : public grpc::ServerWriteReactor<T> {
  public:
-  explicit GrpcHealthSink(grpc::HealthCheckServiceInterface* health)
-      : health_(health) {}
-  void SetServing(const std::string& service, bool serving) override {
-    health_->SetServingStatus(service, serving);
+  explicit LatestWriter(std::function<void(LatestWriter*)> on_done)
+      : on_done_(std::move(on_done)) {}
+
+  void Push(const T& value) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finish_requested_) return;
+      if (writing_) {
+        pending_ = value;
+        return;
+      }
+      writing_ = true;
+      current_ = value;
+    }
+    this->StartWrite(&current_);
+  }
+
+  // Ends the stream with `status` once what was pushed before is written.
+  void RequestFinish(grpc::Status status) {
+    bool finish = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (finish_requested_) return;
+      finish_requested_ = true;
+      status_ = std::move(status);
+      finish = !writing_;
+    }
+    if (finish) this->Finish(status_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    bool write = false, finish = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!ok) {
+        // The client is gone: nothing more can be written.
+        pending_.reset();
+        if (!finish_requested_) {
+          finish_requested_ = true;
+          status_ = grpc::Status(grpc::StatusCode::CANCELLED, "write failed");
+        }
+      }
+      if (pending_.has_value()) {
+        current_ = *std::move(pending_);
+        pending_.reset();
+        write = true;
+      } else {
+        writing_ = false;
+        finish = finish_requested_;
+      }
+    }
+    if (write) this->StartWrite(&current_);
+    if (finish) this->Finish(status_);
+  }
+
+  void OnCancel() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      pending_.reset();
+    }
+    RequestFinish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
+  }
+
+  void OnDone() override {
+    on_done_(this);
+    delete this;
   }
 
  private:
-  grpc::HealthCheckServiceInterface* health_;
+  std::function<void(LatestWriter*)> on_done_;
+  std::mutex mu_;
+  bool writing_ = false;
+  bool finish_requested_ = false;
+  std::optional<T> pending_;
+  T current_;  // owned by the write in flight
+  grpc::Status status_;
 };
+
+// The open streams of one kind. Holding mu_ keeps every stream alive: OnDone
+// waits in Remove.
+template <typename Stream>
+class Streams {
+ public:
+  // Returns false (and finishes `s`) once closed.
+  bool Add(Stream* s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (closed_) {
+      s->RequestFinish(ShuttingDown());
+      return false;
+    }
+    streams_.insert(s);
+    return true;
+  }
+  void Remove(Stream* s) {
+    std::lock_guard<std::mutex> lock(mu_);
+    streams_.erase(s);
+  }
+  void ForEach(const std::function<void(Stream*)>& f) {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (Stream* s : streams_) f(s);
+  }
+  void CloseAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    closed_ = true;
+    for (Stream* s : streams_) s->RequestFinish(ShuttingDown());
+  }
+
+ private:
+  std::mutex mu_;
+  std::set<Stream*> streams_;
+  bool closed_ = false;
+};
+
+using StatusWriter = LatestWriter<v1::AgentStatus>;
+
+HealthCheckResponse::ServingStatus ServingStatusOf(const ServiceHealth* h) {
+  if (h == nullptr) return HealthCheckResponse::SERVICE_UNKNOWN;
+  return h->serving ? HealthCheckResponse::SERVING
+                    : HealthCheckResponse::NOT_SERVING;
+}
+
+HealthCheckResponse Response(HealthCheckResponse::ServingStatus s) {
+  HealthCheckResponse r;
+  r.set_status(s);
+  return r;
+}
 
 // CheckRestartSafety with `wait`: one wait in the PrestopGate, finished from
 // the gate's thread (or at once), cancelled when the client goes away.
@@ -115,124 +243,82 @@ class RestartWaitReactor : public grpc::ServerUnaryReactor {
 
 }  // namespace
 
-// One WatchStatus stream. Keeps at most one write in flight and only the
-// latest pending status (a slow reader skips intermediate states).
-class WatchReactor : public grpc::ServerWriteReactor<v1::AgentStatus> {
+class StatusBroadcaster : public Streams<StatusWriter> {};
+
+// grpc.health.v1.Health. Check asks the server for the health now; Watch
+// streams get the current status, then every transition the refresher
+// publishes (it is their HealthSink).
+class HealthService final : public grpc::health::v1::Health::CallbackService,
+                            public HealthSink {
  public:
-  explicit WatchReactor(StatusBroadcaster* broadcaster)
-      : broadcaster_(broadcaster) {}
+  explicit HealthService(AgentServer& server) : server_(server) {}
 
-  void Push(const v1::AgentStatus& status) {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (finish_requested_) return;
-      if (writing_) {
-        pending_ = status;
-        return;
-      }
-      writing_ = true;
-      current_ = status;
+  grpc::ServerUnaryReactor* Check(grpc::CallbackServerContext* context,
+                                  const HealthCheckRequest* request,
+                                  HealthCheckResponse* response) override {
+    auto* reactor = context->DefaultReactor();
+    const HealthReport report = server_.CurrentHealth();
+    const ServiceHealth* h = report.Find(request->service());
+    if (h == nullptr) {
+      reactor->Finish(grpc::Status(
+          grpc::StatusCode::NOT_FOUND,
+          absl::StrCat("unknown service \"", request->service(), "\"")));
+      return reactor;
     }
-    StartWrite(&current_);
+    response->set_status(ServingStatusOf(h));
+    reactor->Finish(grpc::Status::OK);
+    return reactor;
   }
 
-  void RequestFinish(grpc::Status status) {
-    bool finish = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (finish_requested_) return;
-      finish_requested_ = true;
-      status_ = std::move(status);
-      finish = !writing_;
+  grpc::ServerWriteReactor<HealthCheckResponse>* Watch(
+      grpc::CallbackServerContext*,
+      const HealthCheckRequest* request) override {
+    auto* w = new Watcher(
+        [this](LatestWriter<HealthCheckResponse>* x) { watchers_.Remove(x); });
+    w->service = request->service();
+    if (watchers_.Add(w)) {
+      const HealthReport report = server_.CurrentHealth();
+      w->Push(Response(ServingStatusOf(report.Find(w->service))));
     }
-    if (finish) Finish(status_);
+    return w;
   }
 
-  void OnWriteDone(bool ok) override {
-    bool write = false, finish = false;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!ok && !finish_requested_) {
-        finish_requested_ = true;
-        status_ = grpc::Status(grpc::StatusCode::CANCELLED, "write failed");
-      }
-      if (pending_.has_value() && !finish_requested_) {
-        current_ = *std::move(pending_);
-        pending_.reset();
-        write = true;
-      } else {
-        writing_ = false;
-        finish = finish_requested_;
-      }
-    }
-    if (write) StartWrite(&current_);
-    if (finish) Finish(status_);
+  // HealthSink: a transition the refresher published.
+  void SetServing(const std::string& service, bool serving) override {
+    const HealthCheckResponse r = Response(
+        serving ? HealthCheckResponse::SERVING
+                : HealthCheckResponse::NOT_SERVING);
+    watchers_.ForEach([&](LatestWriter<HealthCheckResponse>* w) {
+      if (static_cast<Watcher*>(w)->service == service) w->Push(r);
+    });
   }
 
-  void OnCancel() override {
-    RequestFinish(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled"));
-  }
-
-  void OnDone() override;
-
- private:
-  StatusBroadcaster* const broadcaster_;
-  std::mutex mu_;
-  bool writing_ = false;
-  bool finish_requested_ = false;
-  std::optional<v1::AgentStatus> pending_;
-  v1::AgentStatus current_;  // owned by the write in flight
-  grpc::Status status_;
-};
-
-// The open WatchStatus streams.
-class StatusBroadcaster {
- public:
-  void Add(WatchReactor* r) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (closed_) {
-      r->RequestFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                    "the agent is shutting down"));
-      return;
-    }
-    reactors_.insert(r);
-  }
-  void Remove(WatchReactor* r) {
-    std::lock_guard<std::mutex> lock(mu_);
-    reactors_.erase(r);
-  }
-  // Holding mu_ keeps every reactor alive: OnDone waits in Remove.
-  void Broadcast(const v1::AgentStatus& s) {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (WatchReactor* r : reactors_) r->Push(s);
-  }
-  void CloseAll() {
-    std::lock_guard<std::mutex> lock(mu_);
-    closed_ = true;
-    for (WatchReactor* r : reactors_) {
-      r->RequestFinish(grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                                    "the agent is shutting down"));
-    }
+  // Shutdown: NOT_SERVING to every watcher, then end the streams.
+  void Shutdown() {
+    watchers_.ForEach([](LatestWriter<HealthCheckResponse>* w) {
+      w->Push(Response(HealthCheckResponse::NOT_SERVING));
+    });
+    watchers_.CloseAll();
   }
 
  private:
-  std::mutex mu_;
-  std::set<WatchReactor*> reactors_;
-  bool closed_ = false;
-};
+  struct Watcher : LatestWriter<HealthCheckResponse> {
+    using LatestWriter::LatestWriter;
+    std::string service;
+  };
 
-void WatchReactor::OnDone() {
-  broadcaster_->Remove(this);
-  delete this;
-}
+  AgentServer& server_;
+  Streams<LatestWriter<HealthCheckResponse>> watchers_;
+};
 
 class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
  public:
   KafkaAgentService(const StatusContext& ctx, SnapshotStore& store,
-                    Clock& clock, StatusBroadcaster& broadcaster,
-                    PrestopGate* gate)
+                    AgentServer& server, Clock& clock,
+                    StatusBroadcaster& broadcaster, PrestopGate* gate)
       : ctx_(ctx),
         store_(store),
+        server_(server),
         clock_(clock),
         broadcaster_(broadcaster),
         gate_(gate) {}
@@ -240,7 +326,7 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest*,
                                       v1::AgentStatus* response) override {
-    *response = BuildAgentStatus(ctx_, *store_.Get(), clock_.Now());
+    *response = Build();
     auto* reactor = context->DefaultReactor();
     reactor->Finish(grpc::Status::OK);
     return reactor;
@@ -248,10 +334,10 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
 
   grpc::ServerWriteReactor<v1::AgentStatus>* WatchStatus(
       grpc::CallbackServerContext*, const v1::WatchStatusRequest*) override {
-    auto* reactor = new WatchReactor(&broadcaster_);
-    broadcaster_.Add(reactor);
-    reactor->Push(BuildAgentStatus(ctx_, *store_.Get(), clock_.Now()));
-    return reactor;
+    auto* w =
+        new StatusWriter([this](StatusWriter* x) { broadcaster_.Remove(x); });
+    if (broadcaster_.Add(w)) w->Push(Build());
+    return w;
   }
 
   grpc::ServerUnaryReactor* ListPartitions(
@@ -269,7 +355,8 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
       const v1::CheckRestartSafetyRequest* request,
       v1::CheckRestartSafetyResponse* response) override {
     if (request->wait()) return WaitForRestartSafety(context, request, response);
-    auto r = BuildRestartSafety(ctx_, *store_.Get(), clock_.Now(), *request);
+    auto r = BuildRestartSafety(ctx_, *store_.Get(), server_.CurrentHealth(),
+                                *request);
     auto* reactor = context->DefaultReactor();
     if (r.ok()) *response = *std::move(r);
     reactor->Finish(ToGrpc(r.status()));
@@ -306,8 +393,14 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
     return reactor;
   }
 
+  v1::AgentStatus Build() {
+    std::shared_ptr<const Snapshot> snap = store_.Get();
+    return BuildAgentStatus(ctx_, *snap, server_.CurrentHealth());
+  }
+
   const StatusContext& ctx_;
   SnapshotStore& store_;
+  AgentServer& server_;
   Clock& clock_;
   StatusBroadcaster& broadcaster_;
   PrestopGate* const gate_;
@@ -320,26 +413,26 @@ AgentServer::AgentServer(const Identity& identity, SnapshotStore& store,
       clock_(clock),
       options_(std::move(options)),
       broadcaster_(std::make_unique<StatusBroadcaster>()) {
+  health_options_.poll_interval = options_.poll_interval;
+  health_options_.started_at = clock_.Monotonic();
   status_ctx_.identity = &identity_;
   status_ctx_.bootstrap = options_.bootstrap;
   status_ctx_.poll_interval = options_.poll_interval;
+  health_service_ = std::make_unique<HealthService>(*this);
   service_ = std::make_unique<KafkaAgentService>(
-      status_ctx_, store_, clock_, *broadcaster_, options_.gate);
+      status_ctx_, store_, *this, clock_, *broadcaster_, options_.gate);
 }
 
 AgentServer::~AgentServer() = default;
 
 absl::Status AgentServer::Start() {
-  // gRPC's own health service has no protobuf descriptors; touching ours
-  // links them in, so reflection can describe grpc.health.v1.Health.
-  (void)grpc::health::v1::HealthCheckRequest::descriptor();
-  grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
   // Without this, a second agent on the same port would silently share it.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   builder.AddListeningPort(options_.listen, grpc::InsecureServerCredentials(),
                            &port_);
+  builder.RegisterService(health_service_.get());
   builder.RegisterService(service_.get());
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port_ == 0) {
@@ -348,11 +441,9 @@ absl::Status AgentServer::Start() {
         "cannot listen on ", options_.listen,
         "; is the port in use or the address not local? Set --grpc-listen"));
   }
-  health_sink_ = std::make_unique<GrpcHealthSink>(
-      server_->GetHealthCheckService());
   {
     std::lock_guard<std::mutex> lock(refresh_mu_);
-    health_ = std::make_unique<HealthPublisher>(*health_sink_);
+    health_ = std::make_unique<HealthPublisher>(*health_service_);
   }
   Refresh();
   spdlog::info("gRPC listening on {} (port {}): grpc.health.v1 services "
@@ -361,19 +452,41 @@ absl::Status AgentServer::Start() {
   return absl::OkStatus();
 }
 
+HealthReport AgentServer::CurrentHealth() {
+  const MonoTime now = clock_.Monotonic();
+  HealthReport r = EvaluateHealth(*store_.Get(), now, health_options_);
+  const int64_t last_ns = last_refresh_ns_.load(std::memory_order_acquire);
+  const absl::Duration since_refresh =
+      now - MonoTime::FromEpoch(absl::Nanoseconds(last_ns));
+  const absl::Duration bound = LivenessBound(options_.poll_interval);
+  if (last_ns != 0 && since_refresh > bound && r.agent.serving) {
+    r.agent = {false, absl::StrCat("the refresher has not run for ",
+                                   absl::FormatDuration(absl::Trunc(
+                                       since_refresh, absl::Seconds(1))),
+                                   " (limit ", absl::FormatDuration(bound),
+                                   "): it is stuck")};
+  }
+  if (shutting_down_.load()) {
+    const ServiceHealth down{false, "the agent is shutting down"};
+    r.agent = r.broker = r.ready = down;
+  }
+  return r;
+}
+
 void AgentServer::Refresh() {
   std::lock_guard<std::mutex> lock(refresh_mu_);
+  last_refresh_ns_.store(
+      absl::ToInt64Nanoseconds(clock_.Monotonic().since_epoch()),
+      std::memory_order_release);
   std::shared_ptr<const Snapshot> snap = store_.Get();
-  const absl::Time now = clock_.Now();
-  const HealthReport health =
-      EvaluateHealth(*snap, now, options_.poll_interval);
+  const HealthReport health = CurrentHealth();
   health_->Publish(health);
-  v1::AgentStatus status = BuildAgentStatus(status_ctx_, *snap, health, now);
+  v1::AgentStatus status = BuildAgentStatus(status_ctx_, *snap, health);
   v1::AgentStatus key = WithoutTimes(status);
   if (last_sent_ == nullptr ||
       !google::protobuf::util::MessageDifferencer::Equals(key, *last_sent_)) {
     last_sent_ = std::make_unique<v1::AgentStatus>(std::move(key));
-    broadcaster_->Broadcast(status);
+    broadcaster_->ForEach([&](StatusWriter* w) { w->Push(status); });
   }
 }
 
@@ -382,8 +495,7 @@ void AgentServer::RunRefresher(const Notification& stop) {
       std::min(options_.poll_interval / 2, absl::Seconds(1));
   uint64_t generation = store_.Get()->generation;
   while (!stop.HasBeenNotified()) {
-    // Real time on purpose: this loop only runs in the real server.
-    generation = store_.WaitForNewer(generation, absl::Now() + tick);
+    generation = store_.WaitForNewer(generation, tick);
     if (stop.HasBeenNotified()) break;
     Refresh();
   }
@@ -392,7 +504,8 @@ void AgentServer::RunRefresher(const Notification& stop) {
 void AgentServer::Shutdown(absl::Duration grace) {
   if (server_ == nullptr) return;
   spdlog::info("shutting down: health NOT_SERVING, closing watch streams");
-  server_->GetHealthCheckService()->Shutdown();
+  shutting_down_.store(true);
+  health_service_->Shutdown();
   broadcaster_->CloseAll();
   server_->Shutdown(std::chrono::system_clock::now() +
                     absl::ToChronoMilliseconds(grace));

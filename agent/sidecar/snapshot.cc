@@ -22,9 +22,9 @@ void SnapshotStore::Publish(Snapshot snapshot) {
 }
 
 uint64_t SnapshotStore::WaitForNewer(uint64_t generation,
-                                     absl::Time deadline) const {
+                                     absl::Duration timeout) const {
   std::unique_lock<std::mutex> lock(mu_);
-  Notification::WaitUntil(published_, lock, deadline, [&] {
+  Notification::WaitFor(published_, lock, timeout, [&] {
     return current_->generation > generation;
   });
   return current_->generation;

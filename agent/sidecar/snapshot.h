@@ -9,8 +9,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
+#include "agent/base/clock.h"
 #include "agent/sidecar/cluster.h"
 #include "agent/sidecar/readiness.h"
 
@@ -20,13 +22,22 @@ struct Snapshot {
   ClusterMetadata cluster;
   // Assess(cluster, this pod's node.id), computed once when taken.
   Assessment assessment;
-  // When `cluster` was fetched; InfinitePast before the first success.
+  // When the poll that fetched `cluster` started: on the wall clock (shown
+  // to people) and on the monotonic clock (ages). InfinitePast before the
+  // first success.
   absl::Time taken_at = absl::InfinitePast();
-  absl::Time attempted_at = absl::InfinitePast();
+  MonoTime taken_mono = MonoTime::InfinitePast();
+  // When the latest attempt (success or not) completed: the poll loop's
+  // heartbeat, for liveness.
+  MonoTime completed_mono = MonoTime::InfinitePast();
   std::string last_error;  // of the latest attempt; empty on success
+  // Why min.insync.replicas is unknown for some topics (the first few), and
+  // how many such errors there are in all.
+  std::vector<TopicConfigError> config_errors;
+  size_t config_error_count = 0;
   uint64_t generation = 0;  // 0: nothing published yet
 
-  bool has_data() const { return taken_at != absl::InfinitePast(); }
+  bool has_data() const { return taken_mono != MonoTime::InfinitePast(); }
 };
 
 // Holds the latest snapshot. Readers get a shared pointer to an immutable
@@ -40,9 +51,9 @@ class SnapshotStore {
   // Replaces the snapshot (setting its generation) and wakes waiters.
   void Publish(Snapshot snapshot);
 
-  // Blocks until a snapshot newer than `generation` is published or until
-  // `deadline`; returns the current generation.
-  uint64_t WaitForNewer(uint64_t generation, absl::Time deadline) const;
+  // Blocks until a snapshot newer than `generation` is published or `timeout`
+  // has passed; returns the current generation.
+  uint64_t WaitForNewer(uint64_t generation, absl::Duration timeout) const;
 
  private:
   mutable std::mutex mu_;

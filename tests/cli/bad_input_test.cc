@@ -23,6 +23,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
+using ::testing::Not;
 
 struct Result {
   int exit_code = -1;
@@ -103,7 +104,8 @@ struct Case {
 // Test listings show the case's name, not its bytes.
 void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
 
-class BadInputTest : public ::testing::TestWithParam<Case> {
+// ctest lists each case as BadInput.ExitsTwo/<case name>.
+class BadInput : public ::testing::TestWithParam<Case> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/bad_input_test.XXXXXX";
@@ -124,7 +126,8 @@ class BadInputTest : public ::testing::TestWithParam<Case> {
   std::string tmp_;
 };
 
-TEST_P(BadInputTest, ExitsTwoNamingTheValueAndLeavesNoFile) {
+// Exits 2 naming the bad value, and leaves no file.
+TEST_P(BadInput, ExitsTwo) {
   const Case& c = GetParam();
   std::vector<std::string> args;
   for (const auto& a : c.args) {
@@ -144,6 +147,7 @@ TEST_P(BadInputTest, ExitsTwoNamingTheValueAndLeavesNoFile) {
   EXPECT_EQ(r.exit_code, 2) << r.err;
   EXPECT_THAT(r.err, HasSubstr(absl::StrReplaceAll(c.says, {{"$T", tmp_}})));
   EXPECT_THAT(r.out, IsEmpty());
+  EXPECT_THAT(r.err, Not(HasSubstr("hunter2"))) << "a secret was echoed";
   EXPECT_THAT(Files(tmp_), IsEmpty());
   EXPECT_THAT(Files(tmp_ + "/ro"), IsEmpty());
   // Nothing under the default output, nothing in the missing output dir.
@@ -226,6 +230,21 @@ const Case kCases[] = {
      "--poll-interval \"0s\" is too short"},
     {"ServeBadKafkaProp", {"serve", "--pod-name=kafka-0", "--kafka-prop=acks"}, {},
      "--kafka-prop \"acks\""},
+    {"ServeSecretKafkaPropNotEchoed",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop=sasl.password:hunter2"}, {},
+     "--kafka-prop \"sasl.password\" (the rest is not shown)"},
+    {"ServeSecretKafkaPropFromEnvNotEchoed", {"serve", "--pod-name=kafka-0"},
+     {"KAFKA_AGENT_KAFKA_PROPS=sasl.jaas.config hunter2"},
+     "--kafka-prop \"sasl.jaas.config\""},
+    {"ServeRejectedSecretPropNotEchoed",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop=sasl.passwd=hunter2"}, {},
+     "sasl.passwd=<redacted> is not accepted by librdkafka"},
+    {"ServeMissingPropFile",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop-file=$T/missing"}, {},
+     "--kafka-prop-file"},
+    {"ServeMalformedPropFile",
+     {"serve", "--pod-name=kafka-0", "--kafka-prop-file=$T/bad-escape.properties"},
+     {}, "--kafka-prop-file \"$T/bad-escape.properties\""},
     {"ServeBadHttpListen", {"serve", "--pod-name=kafka-0", "--http-listen=9401"},
      {}, "--http-listen \"9401\" is not HOST:PORT"},
     {"ServeBadHttpListenFromEnv", {"serve", "--pod-name=kafka-0"},
@@ -249,7 +268,8 @@ const Case kCases[] = {
      "--wait \"maybe\" is not a boolean"},
 };
 
-INSTANTIATE_TEST_SUITE_P(Table, BadInputTest, ::testing::ValuesIn(kCases),
+// No instantiation prefix: the case's name says enough.
+INSTANTIATE_TEST_SUITE_P(, BadInput, ::testing::ValuesIn(kCases),
                          [](const auto& info) { return info.param.name; });
 
 }  // namespace

@@ -45,93 +45,63 @@ AGENT=${1:-${ROOT}/build/kafka-agent}
 TOOL=${2:-${ROOT}/build/tests/kafka-test-tool}
 RATE=${E2E_RATE:-1000}
 
-case ":${PATH}:" in
-  *:/usr/sbin:*) ;;
-  *) PATH="${PATH}:/usr/sbin:/sbin" ;;
-esac
-# shellcheck source=scripts/env.sh
-. "${ROOT}/scripts/env.sh"
 # shellcheck source=tests/lib/pods.sh
 . "${ROOT}/tests/lib/pods.sh"
 # shellcheck source=tests/e2e/lib/sim.sh
 . "${ROOT}/tests/e2e/lib/sim.sh"
-
-T0=$(now_ms)
+LIB_PROG=demo
 
 # ---------------------------------------------------------------- preflight
 
+# A machine that cannot run pods: skipped as a test, an error as the demo.
 cannot_run() {
-  if [[ ${MODE} == test ]]; then
-    printf 'SKIP: %s\n' "$*"
-    exit 77
-  fi
-  printf 'demo: cannot run here: %s\n' "$*" >&2
-  exit 1
-}
-missing() {
-  printf 'demo: %s\n' "$*" >&2
-  exit 1
+  [[ ${MODE} != test ]] || skip "$*"
+  die "cannot run here: $*"
 }
 
-[[ ${EUID} -eq 0 ]] || cannot_run "needs root (network namespaces, mounts); run it as root or with sudo"
-command -v ip >/dev/null || cannot_run "'ip' (iproute2) not found"
-probe_ns="ka-probe-$$"
-ip netns add "${probe_ns}" 2>/dev/null || cannot_run "'ip netns add' does not work here (no CAP_SYS_ADMIN?)"
-ip netns del "${probe_ns}"
+why=$(pods_can_run) || cannot_run "${why}"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
 grep -qw overlay /proc/filesystems || cannot_run "no overlay filesystem in this kernel"
-for t in dnsmasq:dnsmasq-base unshare:util-linux setpriv:util-linux findmnt:util-linux \
+need dnsmasq:dnsmasq-base unshare:util-linux setpriv:util-linux findmnt:util-linux \
   flock:util-linux java:default-jre-headless jq:jq python3:python3-yaml \
-  grpc-health-probe:scripts/go-tools.sh grpcurl:scripts/go-tools.sh kustomize:scripts/go-tools.sh; do
-  command -v "${t%%:*}" >/dev/null || missing "${t%%:*} not found (${t#*:}): run make deps"
-done
-python3 -c 'import yaml' 2>/dev/null || missing "python3 has no yaml module (python3-yaml): run make deps"
+  grpc-health-probe:scripts/go-tools.sh grpcurl:scripts/go-tools.sh kustomize:scripts/go-tools.sh
+python_with_yaml >/dev/null || die "python3 has no yaml module (python3-yaml): run make deps"
 "${ROOT}/tests/integration/kafka/fetch.sh" --print-libs >/dev/null 2>&1 ||
-  missing "Kafka's jars are not fetched: run make deps (tests/integration/kafka/fetch.sh)"
+  die "Kafka's jars are not fetched: run make deps (tests/integration/kafka/fetch.sh)"
 for b in "${AGENT}" "${TOOL}"; do
-  [[ -x ${b} ]] || missing "${b} not found: build first (make build)"
+  [[ -x ${b} ]] || die "${b} not found: build first (make build)"
 done
 AGENT=$(realpath "${AGENT}")
 TOOL=$(realpath "${TOOL}")
 
-WORK=$(mktemp -d "${E2E_WORK_ROOT:-/tmp}/kafka-e2e.XXXXXX") || missing "mktemp failed"
+WORK=$(mktemp -d "${E2E_WORK_ROOT:-/tmp}/kafka-e2e.XXXXXX") || die "mktemp failed"
 chmod 0755 "${WORK}"
 RUN=e2e$$
 RUN=${RUN:0:12}
 OK=0
 STEP_NO=0
 STEP_NAME=setup
-STEP_T0=${T0}
+STEP_T0=${LIB_T0}
 declare -a STEP_TIMES=()
 
 # ---------------------------------------------------------------- failure and cleanup
 
-fail() {
-  local pod dir f
+# After `fail` said what failed: where, and the tail of every log.
+on_fail() {
+  local pod f
   trap '' INT
-  printf '\n'
-  say "FAIL in step ${STEP_NO} (${STEP_NAME}): $*"
+  say "  in step ${STEP_NO} (${STEP_NAME})"
   if f=$(sim_pod_failure 2>/dev/null); then say "pod failure: ${f}"; fi
   for pod in "${!SIM_DIR[@]}"; do
-    dir=${SIM_DIR[${pod}]}
-    for f in "${dir}"/logs/*.log; do
-      [[ -f ${f} ]] || continue
-      printf -- '--- %s (last 15 lines)\n' "${f#"${WORK}"/}"
-      tail -n 15 "${f}" | cut -c1-300 | sed 's/^/    /'
-    done
+    tail_of 15 "${SIM_DIR[${pod}]}"/logs/*.log
   done
-  for f in "${WORK}"/client/*.log; do
-    [[ -f ${f} ]] || continue
-    printf -- '--- %s (last 8 lines)\n' "${f#"${WORK}"/}"
-    tail -n 8 "${f}" | cut -c1-300 | sed 's/^/    /'
-  done
-  exit 1
+  tail_of 8 "${WORK}"/client/*.log
 }
 
 cleanup() {
   local rc=$?
   trap '' INT TERM
-  if [[ -n ${SIM_NAP_FD:-} ]]; then
+  if [[ -n ${SIM_SETUP:-} ]]; then
     ((OK)) || say "cleaning up: stopping every process, removing the namespaces..."
     # The cluster DNS's query log, for the record (it lives in /run/ka-pods).
     [[ -z ${PODS_DNS_LOG:-} ]] || cp "${PODS_DNS_LOG}" "${WORK}/dnsmasq.log" 2>/dev/null
@@ -151,9 +121,9 @@ cleanup() {
   fi
   exit "${rc}"
 }
-trap cleanup EXIT
-trap 'printf "\n"; say "interrupted"; sim_on_signal 2' INT
-trap 'say "terminated"; sim_on_signal 15' TERM
+exit_traps cleanup
+# Every wait fails at once when a pod's kubelet recorded a failure.
+AWAIT_ABORT_IF=sim_pod_failure
 
 # ---------------------------------------------------------------- helpers
 
@@ -167,22 +137,6 @@ step() {
   shift
   printf '\n== Step %d/7: %s\n' "${STEP_NO}" "${STEP_NAME}"
   (($# == 0)) || info "$@"
-}
-
-# await LIMIT_S DESCRIPTION CMD...: polls CMD every 0.2 s until it succeeds;
-# fails the run after LIMIT_S seconds or when a pod fails. Sets WAITED_MS.
-await() {
-  local limit=$1 what=$2 t0 f
-  shift 2
-  t0=$(now_ms)
-  say "waiting for ${what} (at most ${limit}s)"
-  until "$@"; do
-    if f=$(sim_pod_failure); then fail "${f}"; fi
-    (($(now_ms) - t0 < limit * 1000)) || fail "timed out after ${limit}s waiting for ${what}"
-    nap 0.2
-  done
-  WAITED_MS=$(($(now_ms) - t0))
-  say "  -> done after $(secs "${WAITED_MS}")s"
 }
 
 pod_state_is() {
@@ -240,6 +194,10 @@ check_restart() {
   VERDICT_RC=0
   VERDICT=$(pods_node_exec "${AGENT}" check-restart --addr "$(sim_agent_addr "$1")" "${node[@]}" 2>&1) ||
     VERDICT_RC=$?
+}
+restart_safe() {
+  check_restart "$1"
+  ((VERDICT_RC == 0))
 }
 
 json_field() {
@@ -340,7 +298,7 @@ unfenced_all() {
 await 180 "kafka.broker SERVING on every agent" unfenced_all
 await 120 "kafka.ready SERVING on every agent (every pod Ready)" probe_all "${SIM_READY_SERVICE}" "${SIM_PODS[@]}"
 n=$(cat "${SIM_DIR[@]/%//logs/${SIM_MAIN}.log}" | grep -c UnknownHostException)
-((n == 0)) || fail "UnknownHostException in a Kafka log: $(cat "${SIM_DIR[@]/%//logs/${SIM_MAIN}.log}" | grep -m1 UnknownHostException)"
+((n == 0)) || fail "UnknownHostException in a Kafka log: $(awk '/UnknownHostException/ { print; exit }' "${SIM_DIR[@]/%//logs/${SIM_MAIN}.log}")"
 say "no UnknownHostException in any Kafka log (checked: ${#SIM_PODS[@]} logs)"
 say "kafka-agent status, from the client pod:  kafka-agent status --addr $(agent_dns_addr kafka-0)"
 client "${AGENT}" status --addr "$(agent_dns_addr kafka-0)" | sed '/^$/,$d' | show
@@ -407,10 +365,10 @@ say "grpcurl ... kafka_agent.v1.KafkaAgent/WatchStatus on kafka-2 records every 
 last=''
 t_reg=''
 t_ready=''
-deadline=$(($(now_ms) + 180000))
-while [[ -z ${t_ready} ]]; do
-  (($(now_ms) < deadline)) || fail "kafka-2 not Ready 180s after it was recreated"
-  if f=$(sim_pod_failure); then fail "${f}"; fi
+# One look at kafka-2's probes (saying each change); true once it is Ready,
+# which must mean caught up: 2 in the ISR of every partition.
+kafka2_ready() {
+  local b r isr p
   b=$(sim_probe kafka-2 kafka.broker)
   r=$(sim_probe kafka-2 "${SIM_READY_SERVICE}")
   isr=$(sim_isr kafka-2)
@@ -419,16 +377,15 @@ while [[ -z ${t_ready} ]]; do
     last="${b} ${r}"
   fi
   [[ -n ${t_reg} || ${b} != SERVING ]] || t_reg=$(now_ms)
-  if [[ ${r} == SERVING ]]; then
-    # Ready must mean caught up: 2 in the ISR of every partition.
-    for p in ${isr}; do
-      [[ ,${p}, == *,2,* ]] || fail "kafka-2 is Ready but its ISR view is '${isr}'"
-    done
-    [[ $(wc -w <<<"${isr}") == 3 ]] || fail "kafka-2 is Ready but lists ${isr:-no} partitions of test"
-    t_ready=$(now_ms)
-  fi
-  nap 0.2
-done
+  [[ ${r} == SERVING ]] || return 1
+  for p in ${isr}; do
+    [[ ,${p}, == *,2,* ]] || fail "kafka-2 is Ready but its ISR view is '${isr}'"
+  done
+  [[ $(wc -w <<<"${isr}") == 3 ]] || fail "kafka-2 is Ready but lists ${isr:-no} partitions of test"
+  t_ready=$(now_ms)
+}
+wait_until --every 0.2 --abort-if sim_pod_failure 180 "kafka-2 to be Ready" kafka2_ready ||
+  fail "kafka-2 not Ready 180s after it was recreated (${WAIT_ERROR})"
 [[ -n ${t_reg} ]] || t_reg=${t_ready}
 KAFKA2_READY_MS=$((t_ready - recreated))
 say "kafka-2: broker registered $(secs $((t_reg - recreated)))s, Ready $(secs "${KAFKA2_READY_MS}")s after it was recreated"
@@ -496,11 +453,8 @@ for pod in kafka-2 kafka-1 kafka-0; do
     nap "$(secs "${wait_ms}")"
     probe_all "${SIM_READY_SERVICE}" "${SIM_PODS[@]}" || fail "a pod stopped being Ready during minReadySeconds"
   fi
-  t_safe=$(now_ms)
-  while check_restart "${pod}"; ((VERDICT_RC != 0)); do
-    (($(now_ms) - t_safe < 60000)) || fail "check-restart for ${pod} still UNSAFE after 60s: ${VERDICT}"
-    nap 0.5
-  done
+  wait_until --every 0.5 60 "check-restart to call ${pod} safe" restart_safe "${pod}" ||
+    fail "check-restart for ${pod} still UNSAFE after 60s: ${VERDICT}"
   say "check-restart for ${pod} (node ${pod##*-}): ${VERDICT%%$'\n'*}"
   sim_delete_pod "${pod}" || fail "deleting ${pod} failed"
   say "$(progress_line)"
@@ -521,7 +475,7 @@ await 120 "every pod Ready at the end" probe_all "${SIM_READY_SERVICE}" "${SIM_P
 ROLL_MS=$(($(now_ms) - ROLL_T0))
 say "rolling restart done in $(secs "${ROLL_MS}")s; stopping the producer (it waits for its last acknowledgements)"
 : >"${WORK}/client/producer.stop"
-await_exit "${PRODUCER_PID}" producer
+await 150 "the producer to finish" exited "${PRODUCER_PID}"
 wait "${PRODUCER_PID}"
 prod_rc=$?
 PROD=$(tool_result "${WORK}/client/producer.log")
@@ -530,7 +484,7 @@ cat "${WORK}/client/roll.acked" "${WORK}/client/scaled-down.acked" >"${WORK}/cli
 mv "${WORK}/client/expected.tmp" "${WORK}/client/expected"
 : >"${WORK}/client/consumer.stop"
 say "consumer: reading until it has seen every acknowledged message (the roll's and step 4's)"
-await_exit "${CONSUMER_PID}" consumer
+await 150 "the consumer to finish" exited "${CONSUMER_PID}"
 wait "${CONSUMER_PID}"
 cons_rc=$?
 CONS=$(tool_result "${WORK}/client/consumer.log")
@@ -583,12 +537,12 @@ left=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -c "^ka-${RUN}-")
 [[ ${left} == 0 ]] || fail "${left} network namespaces of the run are left"
 mounts=$(findmnt -rn -o TARGET,SOURCE | grep -c -- "${WORK}")
 [[ ${mounts} == 0 ]] || fail "${mounts} mounts under ${WORK} are left"
-alive=0
+running=0
 for f in "${WORK}"/pods/*/*.pid; do
   [[ -f ${f} ]] || continue
-  _sim_alive "$(<"${f}")" && alive=$((alive + 1))
+  alive "$(<"${f}")" && running=$((running + 1))
 done
-[[ ${alive} == 0 ]] || fail "${alive} container processes are still running"
+[[ ${running} == 0 ]] || fail "${running} container processes are still running"
 [[ ! -e /run/ka-pods/${RUN} && ! -e /etc/netns/ka-${RUN}-node ]] || fail "state of the run is left in /run/ka-pods or /etc/netns"
 say "nothing left: no namespace ka-${RUN}-*, no mount, no container process; the work directory goes next"
 OK=1
@@ -598,7 +552,7 @@ STEP_TIMES+=("$(secs $((now - STEP_T0)))s  ${STEP_NO}. ${STEP_NAME}")
 printf '\n== Summary (%s)\n' "$(if [[ ${MODE} == test ]]; then echo 'every check passed'; else echo 'every claim checked'; fi)"
 info "wall time per step:"
 for t in "${STEP_TIMES[@]}"; do printf '          %8s  %s\n' "${t%%  *}" "${t#*  }"; done
-printf '          %8s  %s\n' "$(secs $((now - T0)))s" "in total"
+printf '          %8s  %s\n' "$(secs $((now - LIB_T0)))s" "in total"
 info "" "kafka-2 after the scale-up: Ready $(secs "${KAFKA2_READY_MS}")s after it was recreated (only once back in every ISR)" \
   "rolling restart: $(secs "${ROLL_MS}")s; Ready after recreation: $(printf '%s, ' "${ROLL_READY[@]}" | sed 's/, $//')" \
   "producer (acks=all) during the roll: ${SENT} sent, ${ACKED} acknowledged, ${FAILED} failed" \

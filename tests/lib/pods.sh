@@ -25,7 +25,7 @@
 # Use (as root; needs iproute2, dnsmasq-base, util-linux):
 #
 #   . tests/lib/pods.sh
-#   trap pods_cleanup EXIT; trap 'exit 130' INT; trap 'exit 143' TERM
+#   exit_traps pods_cleanup                # (common.sh, which pods.sh sources)
 #   pods_init demo1                       # bridge, DNS; sets PODS_* below
 #   pods_create kafka-0 10 --namespace kafka --subdomain kafka-headless
 #   pods_exec kafka-0 hostname            # -> kafka-0
@@ -38,6 +38,8 @@
 #
 # Functions (all return non-zero with a "pods: ..." message on failure):
 #
+#   pods_can_run                whether this machine can run pods (root,
+#                               network namespaces); if not, prints why.
 #   pods_init [RUN_ID]          RUN_ID: 1-12 of [a-z0-9] (default: p<shell pid>).
 #                               Env read: PODS_SUBNET (a.b.c.0/24; default
 #                               10.244.N.0/24 with N derived from RUN_ID and
@@ -98,19 +100,16 @@
 #   tests/lib/pods.sh cleanup demo1
 #   PODS_RUN_ID=demo1 tests/lib/pods.sh exec kafka-0 hostname
 
-# Sbin directories are not on every root PATH (ctest, sudo, cron).
-case ":${PATH}:" in
-  *:/usr/sbin:*) ;;
-  *) PATH="${PATH}:/usr/sbin:/sbin" ;;
-esac
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 _pods_err() {
-  printf 'pods: %s\n' "$*" >&2
+  LIB_PROG=pods log "$@"
 }
 
 _pods_log() {
   if [[ "${PODS_VERBOSE:-0}" == 1 ]]; then
-    printf 'pods: %s\n' "$*" >&2
+    _pods_err "$@"
   fi
 }
 
@@ -144,9 +143,21 @@ _pods_require() {
   return "${missing}"
 }
 
-_pods_now_ms() {
-  local t=${EPOCHREALTIME/./}
-  printf '%s\n' $((t / 1000))
+pods_can_run() {
+  local probe="ka-probe-$$"
+  if [[ "${EUID}" -ne 0 ]]; then
+    echo "needs root (network namespaces, mounts); run as root or under sudo"
+    return 1
+  fi
+  if ! command -v ip >/dev/null 2>&1; then
+    echo "'ip' (iproute2) not found, so no 'ip netns'"
+    return 1
+  fi
+  if ! ip netns add "${probe}" 2>/dev/null; then
+    echo "'ip netns add' does not work here (no CAP_SYS_ADMIN or no netns support)"
+    return 1
+  fi
+  ip netns del "${probe}" 2>/dev/null
 }
 
 _pods_valid_run_id() {
@@ -272,30 +283,26 @@ _pods_write_env() {
   done
 }
 
+_pods_netns_empty() {
+  [[ -z "$(ip netns pids "$1" 2>/dev/null)" ]]
+}
+
 # Kills every process whose network namespace is NS: TERM, then KILL after
 # PODS_KILL_GRACE seconds; reaps the ones that are this shell's children.
 _pods_kill_netns() {
-  local ns=$1 grace=${PODS_KILL_GRACE:-3} deadline now pid
+  local ns=$1 grace=${PODS_KILL_GRACE:-3} pid
   local -a pids all=()
   mapfile -t pids < <(ip netns pids "${ns}" 2>/dev/null)
   ((${#pids[@]} == 0)) && return 0
   all=("${pids[@]}")
   kill -TERM "${pids[@]}" 2>/dev/null || true
-  now=$(_pods_now_ms)
-  deadline=$((now + grace * 1000))
-  while :; do
+  if ! wait_until --every 0.05 "${grace}" "${ns} to empty" _pods_netns_empty "${ns}"; then
     mapfile -t pids < <(ip netns pids "${ns}" 2>/dev/null)
-    ((${#pids[@]} == 0)) && break
-    now=$(_pods_now_ms)
-    if ((now >= deadline)); then
-      _pods_err "killing what ignored SIGTERM for ${grace}s in ${ns}: ${pids[*]}"
-      kill -KILL "${pids[@]}" 2>/dev/null || true
-      all+=("${pids[@]}")
-      sleep 0.1
-      break
-    fi
-    sleep 0.05
-  done
+    _pods_err "killing what ignored SIGTERM for ${grace}s in ${ns}: ${pids[*]}"
+    kill -KILL "${pids[@]}" 2>/dev/null || true
+    all+=("${pids[@]}")
+    nap 0.1
+  fi
   # Reap our own children (no zombies left for pgrep to find); never wait
   # for one that is somehow still alive.
   mapfile -t pids < <(ip netns pids "${ns}" 2>/dev/null)
@@ -308,7 +315,7 @@ _pods_kill_netns() {
 
 _pods_del_netns() {
   local ns=$1
-  if ip netns list 2>/dev/null | awk '{ print $1 }' | grep -qxF -- "${ns}"; then
+  if grep -qxF -- "${ns}" <(ip netns list 2>/dev/null | awk '{ print $1 }'); then
     _pods_kill_netns "${ns}"
     ip netns del "${ns}" 2>/dev/null || _pods_err "could not delete netns ${ns}"
   fi
@@ -319,7 +326,7 @@ _pods_del_netns() {
 
 # pods_init [RUN_ID]
 pods_init() {
-  local id=${1:-p$$} root subnet prefix dir ns dns_ip pid i
+  local id=${1:-p$$} root subnet prefix dir ns dns_ip pid
   _pods_require || return 1
   if ! _pods_valid_run_id "${id}"; then
     _pods_err "bad run id '${id}': use 1-12 characters of [a-z0-9]"
@@ -328,7 +335,7 @@ pods_init() {
   root=$(_pods_state_root)
   dir="${root}/${id}"
   ns="ka-${id}-node"
-  if [[ -e "${dir}" ]] || ip netns list 2>/dev/null | grep -q "^ka-${id}-"; then
+  if [[ -e "${dir}" ]] || grep -q "^ka-${id}-" <(ip netns list 2>/dev/null); then
     _pods_err "run '${id}' already exists (state ${dir} or namespaces ka-${id}-*);" \
       "clean it up with: $(realpath "${BASH_SOURCE[0]}") cleanup ${id}"
     return 1
@@ -405,16 +412,12 @@ pods_init() {
   printf 'PODS_DNS_PID=%q\n' "${pid}" >>"${dir}/run.env"
   PODS_DNS_PID=${pid}
   export PODS_DNS_PID
-  for ((i = 0; i < 100; i++)); do
-    if ip netns exec "${ns}" getent ahostsv4 \
-      "kube-dns.kube-system.svc.${PODS_CLUSTER_DOMAIN}." >/dev/null 2>&1; then
-      _pods_log "run ${id}: node ${ns}, subnet ${subnet}, DNS ${dns_ip} (pid ${pid})"
-      return 0
-    fi
-    kill -0 "${pid}" 2>/dev/null || break
-    sleep 0.05
-  done
-  _pods_err "dnsmasq did not start; its output:"
+  if wait_until --every 0.05 --abort-if "exited ${pid}" 5 "the cluster DNS" \
+    _pods_dns_is "kube-dns.kube-system.svc.${PODS_CLUSTER_DOMAIN}" "${dns_ip}"; then
+    _pods_log "run ${id}: node ${ns}, subnet ${subnet}, DNS ${dns_ip} (pid ${pid})"
+    return 0
+  fi
+  _pods_err "dnsmasq did not start (${WAIT_ERROR}); its output:"
   cat "${dir}/dns/dnsmasq.out" "${PODS_DNS_LOG}" >&2 2>/dev/null
   return 1
 }
@@ -560,29 +563,38 @@ pods_resolve() {
     awk '{ print $1 }' | sort -u | grep .
 }
 
-# Waits (up to PODS_DNS_WAIT seconds, default 5) until FQDN resolves to
-# exactly the given addresses, or, with no addresses, until it does not
-# resolve. Polls from inside the node namespace, without per-poll setup.
-_pods_dns_wait() {
-  local fqdn=$1 want
-  shift
-  want=$(printf '%s\n' "$@" | sort -u | grep . || true)
-  # shellcheck disable=SC2016  # the inner shell expands these
-  ip netns exec "${PODS_NODE_NS}" sh -c '
-    fqdn=$1 want=$2 n=$3 i=0
-    while [ "$i" -lt "$n" ]; do
-      got=$(getent ahostsv4 "$fqdn." 2>/dev/null | awk "{ print \$1 }" | sort -u)
-      [ "$got" = "$want" ] && exit 0
-      sleep 0.01
-      i=$((i + 1))
-    done
-    exit 1' sh "${fqdn}" "${want}" $((${PODS_DNS_WAIT:-5} * 100))
+# _pods_dns_is FQDN WANT: the cluster DNS gives exactly the addresses WANT
+# (sorted, one a line; empty: FQDN does not resolve).
+_pods_dns_is() {
+  [[ "$(ip netns exec "${PODS_NODE_NS}" getent ahostsv4 "$1." 2>/dev/null |
+    awk '{ print $1 }' | sort -u)" == "$2" ]]
 }
 
-# pods_publish_dns FQDN IP [IP...] [--no-wait]
-pods_publish_dns() {
-  local fqdn='' wait=1 t0 a tmp
-  local -a ips=()
+# _pods_dns_settled WAIT T0 FQDN [IP...]: after a change of FQDN's record at
+# T0 (ms): unless WAIT is 0, waits (up to PODS_DNS_WAIT seconds, default 5)
+# until FQDN resolves to exactly the IPs or, with none, no longer resolves.
+# Sets PODS_DNS_LAST_MS to how long it took since T0.
+_pods_dns_settled() {
+  local wait=$1 t0=$2 fqdn=$3 want sign=+
+  shift 3
+  want=$(printf '%s\n' "$@" | sort -u | grep . || true)
+  if ((wait)) && ! wait_until --every 0.01 "${PODS_DNS_WAIT:-5}" \
+    "${fqdn} in the cluster DNS" _pods_dns_is "${fqdn}" "${want}"; then
+    if (($#)); then
+      _pods_err "${fqdn} does not resolve to $* ${PODS_DNS_WAIT:-5}s after publishing it (see ${PODS_DNS_LOG})"
+    else
+      _pods_err "${fqdn} still resolves ${PODS_DNS_WAIT:-5}s after removing it (see ${PODS_DNS_LOG})"
+    fi
+    return 1
+  fi
+  PODS_DNS_LAST_MS=$(($(now_ms) - t0))
+  (($#)) || sign=-
+  _pods_log "dns: ${sign} ${fqdn}${*:+ $*} (${PODS_DNS_LAST_MS} ms)"
+}
+
+# _pods_dns_args FQDN [IP...] [--no-wait]: into the caller's fqdn, ips, wait.
+_pods_dns_args() {
+  fqdn='' wait=1 ips=()
   while (($#)); do
     case "$1" in
       --no-wait) wait=0 ;;
@@ -590,6 +602,13 @@ pods_publish_dns() {
     esac
     shift
   done
+}
+
+# pods_publish_dns FQDN IP [IP...] [--no-wait]
+pods_publish_dns() {
+  local fqdn wait t0 a tmp
+  local -a ips
+  _pods_dns_args "$@"
   if [[ -z "${fqdn}" ]] || ((${#ips[@]} == 0)); then
     _pods_err "usage: pods_publish_dns FQDN IP [IP...] [--no-wait]"
     return 1
@@ -612,45 +631,26 @@ pods_publish_dns() {
     printf '%s\t%s\n' "${a}" "${fqdn}"
   done >"${tmp}" || return 1
   chmod 0644 "${tmp}" || return 1
-  t0=$(_pods_now_ms)
+  t0=$(now_ms)
   mv -f -- "${tmp}" "${PODS_HOSTS_DIR}/${fqdn}" || return 1
-  if ((wait)); then
-    if ! _pods_dns_wait "${fqdn}" "${ips[@]}"; then
-      _pods_err "${fqdn} does not resolve to ${ips[*]} ${PODS_DNS_WAIT:-5}s after publishing it (see ${PODS_DNS_LOG})"
-      return 1
-    fi
-  fi
-  PODS_DNS_LAST_MS=$(($(_pods_now_ms) - t0))
-  _pods_log "dns: + ${fqdn} ${ips[*]} (${PODS_DNS_LAST_MS} ms)"
+  _pods_dns_settled "${wait}" "${t0}" "${fqdn}" "${ips[@]}"
 }
 
 # pods_unpublish_dns FQDN [--no-wait]
 pods_unpublish_dns() {
-  local fqdn='' wait=1 t0
-  while (($#)); do
-    case "$1" in
-      --no-wait) wait=0 ;;
-      *) fqdn=${1%.} ;;
-    esac
-    shift
-  done
-  if [[ -z "${fqdn}" ]]; then
+  local fqdn wait t0
+  local -a ips
+  _pods_dns_args "$@"
+  if [[ -z "${fqdn}" ]] || ((${#ips[@]})); then
     _pods_err "usage: pods_unpublish_dns FQDN [--no-wait]"
     return 1
   fi
   _pods_load || return 1
-  t0=$(_pods_now_ms)
+  t0=$(now_ms)
   # Deleting the file is enough: dnsmasq (2.90) flushes the names it read
   # from a file when inotify reports the file removed.
   rm -f -- "${PODS_HOSTS_DIR:?}/${fqdn}"
-  if ((wait)); then
-    if ! _pods_dns_wait "${fqdn}"; then
-      _pods_err "${fqdn} still resolves ${PODS_DNS_WAIT:-5}s after removing it (see ${PODS_DNS_LOG})"
-      return 1
-    fi
-  fi
-  PODS_DNS_LAST_MS=$(($(_pods_now_ms) - t0))
-  _pods_log "dns: - ${fqdn} (${PODS_DNS_LAST_MS} ms)"
+  _pods_dns_settled "${wait}" "${t0}" "${fqdn}"
 }
 
 pods_ip() {

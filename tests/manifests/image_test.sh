@@ -26,17 +26,16 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=/dev/null
-. "$repo/scripts/env.sh"
+# shellcheck source=tests/lib/common.sh
+. "$here/../lib/common.sh"
+repo=$LIB_ROOT
 
 IMAGE_UID=65532 IMAGE_GID=65532
 
-die() { echo "image_test: $*" >&2; exit 2; }
 [ "$(id -u)" = 0 ] || die "needs root (chroot, and switching to uid $IMAGE_UID)"
 # Absolute: the commands below run under `env -i`, with no PATH.
 chroot=$(command -v chroot) || die "chroot not found (coreutils)"
-command -v setpriv >/dev/null || die "setpriv not found (util-linux)"
+need setpriv:util-linux
 
 mode=agent
 binary=$repo/build/kafka-agent
@@ -56,26 +55,21 @@ cleanup() {
   if [ -n "$serve_pid" ]; then kill -KILL "$serve_pid" 2>/dev/null || true; fi
   rm -rf "$work"
 }
-trap cleanup EXIT
+exit_traps cleanup
 root=$work/root
 chmod 0755 "$work"
 
-passed=0
-failures=()
-pass() { passed=$((passed + 1)); echo "ok - $*"; }
-fail() { failures+=("$1"); echo "FAIL - $*"; }
 finish() {
-  echo "${passed} passed, ${#failures[@]} failed"
-  ((${#failures[@]} == 0)) || exit 1
-  exit 0
+  checks_done
+  exit
 }
 
 name=$(basename "$binary")
 [ "$mode" = kcat ] || name=kafka-agent
 if "$repo/container/stage-rootfs.sh" --name "$name" "$binary" "$root" >"$work/stage.out" 2>&1; then
-  pass "staged $(tail -n 1 "$work/stage.out" | sed 's/^stage-rootfs: //')"
+  ok "staged $(tail -n 1 "$work/stage.out" | sed 's/^stage-rootfs: //')"
 else
-  fail "container/stage-rootfs.sh $binary"
+  not_ok "container/stage-rootfs.sh $binary"
   sed 's/^/    /' "$work/stage.out"
   finish
 fi
@@ -83,10 +77,10 @@ fi
 # Only what the runtime image is meant to hold.
 extra=$(find "$root" \( -type f -o -type l \) -printf '/%P\n' | grep -Ev \
   "^/$name\$|^/lib(64|32|x32)?/|^/usr/lib(64)?/[^/]*(\\.so[.0-9]*|/)|^/etc/(passwd|group|nsswitch\\.conf|ssl/certs/ca-certificates\\.crt)\$|^/usr/lib/ssl/(cert\\.pem|certs)\$" || true)
-if [ -z "$extra" ]; then pass "the staged root holds only the binary, libraries, loader, CA bundle and /etc basics"
-else fail "unexpected files in the staged root:" "$extra"; fi
-shells=$(find "$root" \( -name sh -o -name bash -o -name busybox -o -name dash \) -printf '/%P\n' | head -n 3)
-if [ -z "$shells" ]; then pass "no shell in the staged root"; else fail "a shell in the staged root: $shells"; fi
+if [ -z "$extra" ]; then ok "the staged root holds only the binary, libraries, loader, CA bundle and /etc basics"
+else not_ok "unexpected files in the staged root:" "$extra"; fi
+shells=$(find "$root" \( -name sh -o -name bash -o -name busybox -o -name dash \) -printf '/%P\n' | sed -n 1,3p)
+if [ -z "$shells" ]; then ok "no shell in the staged root"; else not_ok "a shell in the staged root: $shells"; fi
 
 # What the container runtime would mount: /etc/hosts and /etc/resolv.conf.
 printf '127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost\n' >"$root/etc/hosts"
@@ -96,9 +90,9 @@ me="$IMAGE_UID:$IMAGE_GID"
 
 if [ "$mode" = kcat ]; then
   if out=$(env -i "$chroot" --userspec="$me" "$root" /kcat -V 2>&1) && grep -q librdkafka <<<"$out"; then
-    pass "kcat -V runs from the staged root as $me: $(grep -o 'librdkafka [0-9.]*' <<<"$out" | head -n 1)"
+    ok "kcat -V runs from the staged root as $me: $(grep -m1 -o 'librdkafka [0-9.]*' <<<"$out")"
   else
-    fail "kcat -V in the staged root" "$out"
+    not_ok "kcat -V in the staged root" "$out"
   fi
   finish
 fi
@@ -120,14 +114,14 @@ prop() {
 }
 
 if run_agent "$work/version.out" --version && grep -Eq 'kafka-agent [0-9]' "$work/version.out"; then
-  pass "--version as $me: $(head -n 1 "$work/version.out")"
+  ok "--version as $me: $(head -n 1 "$work/version.out")"
 else
-  fail "--version in the staged root" "$(cat "$work/version.out")"
+  not_ok "--version in the staged root" "$(cat "$work/version.out")"
 fi
 if run_agent "$work/help.out" help && grep -q 'kafka-agent init' "$work/help.out"; then
-  pass "help"
+  ok "help"
 else
-  fail "help in the staged root" "$(head -n 5 "$work/help.out")"
+  not_ok "help in the staged root" "$(head -n 5 "$work/help.out")"
 fi
 
 voters="0@kafka-0.kafka-headless.kafka.svc.cluster.local:29093,1@kafka-1.kafka-headless.kafka.svc.cluster.local:29093,2@kafka-2.kafka-headless.kafka.svc.cluster.local:29093"
@@ -135,35 +129,30 @@ if run_agent "$work/render1" render --pod-name kafka-1 --namespace kafka --headl
   && [ "$(prop "$work/render1" node.id)" = 1 ] \
   && [ "$(prop "$work/render1" process.roles)" = broker,controller ] \
   && [ "$(prop "$work/render1" controller.quorum.voters)" = "$voters" ]; then
-  pass "render kafka-1: node.id=1, process.roles=broker,controller, voters kafka-0..2"
+  ok "render kafka-1: node.id=1, process.roles=broker,controller, voters kafka-0..2"
 else
-  fail "render kafka-1" "$(cat "$work/render1")"
+  not_ok "render kafka-1" "$(cat "$work/render1")"
 fi
 if run_agent "$work/render4" render --pod-name kafka-4 --namespace kafka --headless-service kafka-headless --controllers 3 \
   && [ "$(prop "$work/render4" node.id)" = 4 ] && [ "$(prop "$work/render4" process.roles)" = broker ]; then
-  pass "render kafka-4 with 3 controllers: node.id=4, broker only"
+  ok "render kafka-4 with 3 controllers: node.id=4, broker only"
 else
-  fail "render kafka-4" "$(cat "$work/render4")"
+  not_ok "render kafka-4" "$(cat "$work/render4")"
 fi
 rc=0
 run_agent "$work/bad" render --pod-name kafka-01 || rc=$?
 if [ "$rc" = 2 ] && grep -q 'kafka-01' "$work/bad"; then
-  pass "render --pod-name kafka-01 exits 2 naming the bad value"
+  ok "render --pod-name kafka-01 exits 2 naming the bad value"
 else
-  fail "render --pod-name kafka-01: exit $rc" "$(cat "$work/bad")"
+  not_ok "render --pod-name kafka-01: exit $rc" "$(cat "$work/bad")"
 fi
 
 # --- init, as the manifests run it ----------------------------------------------
-python=
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import yaml' 2>/dev/null; then
-    python=$candidate; break
-  fi
-done
+python=$(python_with_yaml) || true
 if [ -z "$python" ] || ! command -v kustomize >/dev/null; then
-  fail "init as in the manifests: needs kustomize (scripts/go-tools.sh) and python3 with PyYAML"
+  not_ok "init as in the manifests: needs kustomize (scripts/go-tools.sh) and python3 with PyYAML"
 elif ! kustomize build "$repo/manifests/base" >"$work/base.yaml" 2>"$work/build.err"; then
-  fail "kustomize build manifests/base" "$(cat "$work/build.err")"
+  not_ok "kustomize build manifests/base" "$(cat "$work/build.err")"
 else
   pod=kafka-1
   "$python" "$here/pod_env.py" "$work/base.yaml" kafka-agent-init --pod-name "$pod" --format json >"$work/init.json"
@@ -195,25 +184,25 @@ sys.stdout.write(cm["data"][sys.argv[2]])' "$work/base.yaml" "$(basename "$base_
     >"$work/init.out" 2>&1 || rc=$?
   leftovers=$(find "$outdir" -mindepth 1 ! -name "$(basename "$output")")
   if [ "$rc" = 0 ] && [ -f "$root$output" ] && [ -z "$leftovers" ]; then
-    pass "init (${init_args[*]}) with the manifest's env for $pod, as $init_user + group $fs_group: wrote $output, no temp file left"
+    ok "init (${init_args[*]}) with the manifest's env for $pod, as $init_user + group $fs_group: wrote $output, no temp file left"
   else
-    fail "init with the manifest's env: exit $rc" "$(cat "$work/init.out") ${leftovers}"
+    not_ok "init with the manifest's env: exit $rc" "$(cat "$work/init.out") ${leftovers}"
   fi
   if [ -f "$root$output" ]; then
     # Read it as the Kafka container's user, not root.
     if setpriv --reuid="$kafka_user" --regid="$kafka_group" --clear-groups cat "$root$output" >"$work/rendered" 2>"$work/read.err"; then
-      pass "the Kafka container's user ($kafka_user:$kafka_group) can read it ($(stat -c '%A %u:%g' "$root$output"))"
+      ok "the Kafka container's user ($kafka_user:$kafka_group) can read it ($(stat -c '%A %u:%g' "$root$output"))"
     else
-      fail "the Kafka container's user ($kafka_user:$kafka_group) cannot read $output ($(stat -c '%A %u:%g' "$root$output"))" "$(cat "$work/read.err")"
+      not_ok "the Kafka container's user ($kafka_user:$kafka_group) cannot read $output ($(stat -c '%A %u:%g' "$root$output"))" "$(cat "$work/read.err")"
     fi
     want_logdirs=$(prop "$root$base_cfg" log.dirs)
     if [ "$(prop "$work/rendered" node.id)" = 1 ] \
       && [ "$(prop "$work/rendered" controller.quorum.voters)" = "$voters" ] \
       && [ "$(prop "$work/rendered" log.dirs)" = "$want_logdirs" ] \
       && [ "$(prop "$work/rendered" min.insync.replicas)" = 2 ]; then
-      pass "its content: derived keys for $pod over the base ConfigMap (log.dirs=$want_logdirs, min.insync.replicas=2)"
+      ok "its content: derived keys for $pod over the base ConfigMap (log.dirs=$want_logdirs, min.insync.replicas=2)"
     else
-      fail "content of the file init wrote" "$(cat "$work/rendered")"
+      not_ok "content of the file init wrote" "$(cat "$work/rendered")"
     fi
   fi
 fi
@@ -223,58 +212,42 @@ probe=$(command -v grpc-health-probe || true)
 if [ "${IMAGE_TEST_SKIP_SERVE:-0}" = 1 ]; then
   echo "skip - serve (IMAGE_TEST_SKIP_SERVE=1)"
 elif [ -z "$probe" ]; then
-  fail "serve: grpc-health-probe not found (scripts/go-tools.sh builds it)"
+  not_ok "serve: grpc-health-probe not found (scripts/go-tools.sh builds it)"
 else
-  port=$("${python:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-  http_port=$("${python:-python3}" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  port=$(free_port)
+  http_port=$(free_port)
   env -i POD_NAME=kafka-0 POD_NAMESPACE=kafka KAFKA_HEADLESS_SERVICE=kafka-headless \
     KAFKA_AGENT_GRPC_LISTEN="127.0.0.1:$port" KAFKA_AGENT_BOOTSTRAP=127.0.0.1:1 \
     KAFKA_AGENT_HTTP_LISTEN="127.0.0.1:$http_port" \
     "$chroot" --userspec="$me" "$root" /kafka-agent serve >"$work/serve.out" 2>&1 &
   serve_pid=$!
-  serving=
-  for _ in $(seq 1 50); do
-    if "$probe" -addr "127.0.0.1:$port" -connect-timeout 200ms -rpc-timeout 500ms >/dev/null 2>&1; then
-      serving=1; break
-    fi
-    kill -0 "$serve_pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  if [ -n "$serving" ]; then
-    pass "serve: grpc-health-probe -addr 127.0.0.1:$port (service \"\") is SERVING"
+  # shellcheck disable=SC2317  # called by wait_until
+  serving() { [ "$(health_of "127.0.0.1:$port" "")" = SERVING ]; }
+  if wait_until --every 0.2 --abort-if "exited $serve_pid" 10 "serve to answer" serving; then
+    ok "serve: grpc-health-probe -addr 127.0.0.1:$port (service \"\") is SERVING"
   else
-    fail "serve: never SERVING on 127.0.0.1:$port" "$(tail -n 20 "$work/serve.out")"
+    not_ok "serve: never SERVING on 127.0.0.1:$port" "$(tail -n 20 "$work/serve.out")"
   fi
   # The HTTP side port (libmicrohttpd) from the staged libraries too.
-  if command -v curl >/dev/null && [ -n "$serving" ]; then
+  if command -v curl >/dev/null && alive "$serve_pid"; then
     if healthz=$(curl -sS -m 5 "http://127.0.0.1:$http_port/healthz" 2>&1) &&
       [ "$healthz" = "SERVING: agent is running" ]; then
-      pass "serve: GET /healthz on the HTTP side port answers SERVING"
+      ok "serve: GET /healthz on the HTTP side port answers SERVING"
     else
-      fail "serve: GET /healthz on 127.0.0.1:$http_port" "$healthz"
+      not_ok "serve: GET /healthz on 127.0.0.1:$http_port" "$healthz"
     fi
   fi
-  if kill -0 "$serve_pid" 2>/dev/null; then
-    kill -TERM "$serve_pid"
-    rc=0
-    for _ in $(seq 1 50); do
-      kill -0 "$serve_pid" 2>/dev/null || break
-      sleep 0.1
-    done
-    if kill -0 "$serve_pid" 2>/dev/null; then
-      fail "serve: still running 5 s after SIGTERM"
-    else
-      wait "$serve_pid" || rc=$?
-      serve_pid=
-      if [ "$rc" = 0 ]; then pass "serve: exits 0 on SIGTERM"
-      else fail "serve: exit $rc on SIGTERM" "$(tail -n 20 "$work/serve.out")"; fi
-    fi
+  if ! alive "$serve_pid"; then
+    reap "$serve_pid" 0 || true
+    not_ok "serve: exited on its own (exit $REAP_RC)" "$(tail -n 20 "$work/serve.out")"
+  elif ! terminate "$serve_pid" 5; then
+    not_ok "serve: still running 5 s after SIGTERM"
+  elif [ "$REAP_RC" = 0 ]; then
+    ok "serve: exits 0 on SIGTERM"
   else
-    rc=0
-    wait "$serve_pid" || rc=$?
-    serve_pid=
-    fail "serve: exited on its own (exit $rc)" "$(tail -n 20 "$work/serve.out")"
+    not_ok "serve: exit $REAP_RC on SIGTERM" "$(tail -n 20 "$work/serve.out")"
   fi
+  serve_pid=
 fi
 
 finish

@@ -20,9 +20,9 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-repo=$(cd "$here/../.." && pwd)
-# shellcheck source=/dev/null
-. "$repo/scripts/env.sh"
+# shellcheck source=tests/lib/common.sh
+. "$here/../lib/common.sh"
+repo=$LIB_ROOT
 
 read -r -a k8s_versions <<<"${K8S_VERSIONS:-1.29 1.30}"
 K8S_VERSION=${k8s_versions[-1]}  # the newest, for the negative controls
@@ -33,29 +33,13 @@ case "${1:-}" in
   *) echo "usage: $0 [-v]" >&2; exit 2 ;;
 esac
 
-die() { echo "validate: $*" >&2; exit 2; }
-
-for tool in kustomize kubectl-validate; do
-  command -v "$tool" >/dev/null ||
-    die "$tool not found; build it with scripts/go-tools.sh (or make deps)"
-done
-python=
-for candidate in python3 /usr/bin/python3; do
-  if command -v "$candidate" >/dev/null && "$candidate" -c 'import yaml' 2>/dev/null; then
-    python=$candidate
-    break
-  fi
-done
-[ -n "$python" ] ||
-  die "no python3 with PyYAML; install it: apt-get install python3-yaml"
+need kustomize:scripts/go-tools.sh kubectl-validate:scripts/go-tools.sh
+python=$(python_with_yaml) || die "no python3 with PyYAML; install it: apt-get install python3-yaml"
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-failures=()
-passed=0
-pass() { passed=$((passed + 1)); echo "ok - $*"; }
-fail() { failures+=("$1"); echo "FAIL - $*"; }
+# shellcheck disable=SC2317  # called by the trap
+cleanup() { rm -rf "$work"; }
+exit_traps cleanup
 
 # check_kubectl_validate FILE [VERSION]: the validator's report goes to kv.out.
 check_kubectl_validate() {
@@ -68,26 +52,26 @@ validate_target() {
   shift 2
   local out="$work/$name.yaml"
   if ! kustomize build "$dir" >"$out" 2>"$work/build.err"; then
-    fail "$name: kustomize build $dir" "$(cat "$work/build.err")"
+    not_ok "$name: kustomize build $dir" "$(cat "$work/build.err")"
     return
   fi
-  pass "$name: kustomize build ($(grep -c '^kind:' "$out") objects)"
+  ok "$name: kustomize build ($(grep -c '^kind:' "$out") objects)"
 
   local v
   for v in "${k8s_versions[@]}"; do
     if check_kubectl_validate "$out" "$v"; then
-      pass "$name: kubectl-validate --version $v"
+      ok "$name: kubectl-validate --version $v"
     else
-      fail "$name: kubectl-validate --version $v"
+      not_ok "$name: kubectl-validate --version $v"
       sed 's/^/    /' "$work/kv.out"
     fi
   done
 
   if "$python" "$here/check_manifests.py" "$out" "$@" >"$work/check.out" 2>&1; then
-    pass "$name: safety properties ($(tail -n 1 "$work/check.out"))"
+    ok "$name: safety properties ($(tail -n 1 "$work/check.out"))"
     if ((verbose)); then sed 's/^/    /' "$work/check.out"; fi
   else
-    fail "$name: safety properties"
+    not_ok "$name: safety properties"
     grep -v '^ok - ' "$work/check.out" | sed 's/^/    /'
   fi
 }
@@ -109,30 +93,26 @@ if [ -s "$base_yaml" ]; then
   sed 's/publishNotReadyAddresses: true/publishNotReadyAddresses: "yes"/' "$base_yaml" >"$work/type.yaml"
   for broken in typo type; do
     if cmp -s "$base_yaml" "$work/$broken.yaml"; then
-      fail "negative control ($broken): the mutation did not apply"
+      not_ok "negative control ($broken): the mutation did not apply"
     elif check_kubectl_validate "$work/$broken.yaml"; then
-      fail "negative control ($broken): kubectl-validate accepted a broken manifest"
+      not_ok "negative control ($broken): kubectl-validate accepted a broken manifest"
     else
-      pass "negative control: kubectl-validate rejects a $broken error ($(grep -o 'spec[^ :]*' "$work/kv.out" | head -n 1 || true))"
+      ok "negative control: kubectl-validate rejects a $broken error ($(awk 'match($0, /spec[^ :]*/) { print substr($0, RSTART, RLENGTH); exit }' "$work/kv.out"))"
     fi
   done
   # Native sidecars do not exist before 1.28: the schemas must know the field.
   if kubectl-validate --version 1.27 "$base_yaml" >"$work/kv127.out" 2>&1; then
-    fail "negative control: Kubernetes 1.27 schemas accepted restartPolicy on an init container"
+    not_ok "negative control: Kubernetes 1.27 schemas accepted restartPolicy on an init container"
   else
-    pass "negative control: Kubernetes 1.27 schemas reject the native sidecar (so $K8S_VERSION's accept it knowingly)"
+    ok "negative control: Kubernetes 1.27 schemas reject the native sidecar (so $K8S_VERSION's accept it knowingly)"
   fi
   if "$python" "$here/check_manifests.py" --self-test "$base_yaml" \
     --expect-namespace kafka --expect-replicas 3 >"$work/self.out" 2>&1; then
-    pass "negative control: check_manifests.py catches every known breakage ($(tail -n 1 "$work/self.out"))"
+    ok "negative control: check_manifests.py catches every known breakage ($(tail -n 1 "$work/self.out"))"
   else
-    fail "negative control: check_manifests.py --self-test"
+    not_ok "negative control: check_manifests.py --self-test"
     grep -v '^ok - ' "$work/self.out" | sed 's/^/    /'
   fi
 fi
 
-echo "${passed} passed, ${#failures[@]} failed"
-if ((${#failures[@]})); then
-  printf 'validate: FAILED: %s\n' "${failures[@]}" >&2
-  exit 1
-fi
+checks_done

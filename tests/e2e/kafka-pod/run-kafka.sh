@@ -66,10 +66,15 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd "$here/../../.." && pwd)
-
-die() { echo "run-kafka.sh: $*" >&2; exit 1; }
-usage_error() { echo "run-kafka.sh: $*" >&2; echo "run '$0 --help' for usage" >&2; exit 2; }
+# The test libraries: in the repository, or staged beside this script in a
+# simulated image (tests/e2e/lib/sim.sh copies them to lib/).
+lib=$here/../../lib
+[[ -f $lib/kafka.sh ]] || lib=$here/lib
+LIB_PROG=run-kafka.sh
+# shellcheck source=tests/lib/common.sh
+. "$lib/common.sh"
+# shellcheck source=tests/lib/kafka.sh
+. "$lib/kafka.sh"
 
 shared='' work='' tmp='' libs='' defaults=$here/etc-kafka-docker setup_only=0
 while (($#)); do
@@ -88,10 +93,11 @@ done
 [[ -n $shared ]] || usage_error "--shared-config DIR is required (the pod's /mnt/shared/config)"
 [[ -n $work ]] || usage_error "--work DIR is required"
 [[ -d $defaults ]] || usage_error "--defaults '$defaults' is not a directory"
-if [[ -z $libs ]]; then
-  libs=$("$repo_root/tests/integration/kafka/fetch.sh" | tail -n1) || die "fetch.sh failed"
+if [[ -n $libs ]]; then
+  compgen -G "$libs/kafka_2.13-*.jar" >/dev/null || usage_error "no kafka_2.13 jar in --libs '$libs'"
+else
+  libs=$(kafka_libs) || die "no Kafka jars"
 fi
-compgen -G "$libs/kafka_2.13-*.jar" >/dev/null || usage_error "no kafka_2.13 jar in --libs '$libs'"
 
 # Harness variables never reach a pod's kafka container.
 while IFS= read -r name; do unset "$name"; done < <(compgen -e | grep -E '^KAFKA_(AGENT|TEST)_' || true)
@@ -101,8 +107,6 @@ mkdir -p "$work/config" "$work/logs" "$tmp"
 work=$(cd "$work" && pwd)
 tmp=$(cd "$tmp" && pwd)
 config_dir=$work/config
-java=java
-if [[ -n ${JAVA_HOME:-} ]]; then java=$JAVA_HOME/bin/java; fi
 
 # --- run: configureDefaults ----------------------------------------------------
 echo "===> Setting default values of environment variables if not already set."
@@ -136,8 +140,9 @@ while IFS= read -r name; do
 done < <(compgen -e | grep '^KAFKA_' || true)
 
 # --- launch ----------------------------------------------------------------------
-heap_opts=${KAFKA_HEAP_OPTS:--Xms192m -Xmx192m}
-perf_opts=${KAFKA_JVM_PERFORMANCE_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true}
+# Every JVM: tests/lib/kafka.sh's command line, with the image's variables.
+jvm=(--libs "$libs" --jvm-opts "${KAFKA_JVM_PERFORMANCE_OPTS:-$KAFKA_DEFAULT_JVM_OPTS}"
+  --logs-dir "$work/logs" --tmp "$tmp")
 
 echo "===> Launching ... "
 echo "===> Using provided cluster id $CLUSTER_ID ..."
@@ -145,10 +150,8 @@ echo "===> Using provided cluster id $CLUSTER_ID ..."
 # it at /opt/kafka/config/tools-log4j2.yaml, which the setup step rewrites.
 tools_log4j=$config_dir/tools-log4j2.yaml
 [[ -f $tools_log4j ]] || tools_log4j=$defaults/tools-log4j2.yaml
-# shellcheck disable=SC2086 # option lists are split on purpose
-if ! result=$("$java" ${KAFKA_HEAP_OPTS:--Xmx256M} $perf_opts \
-    "-Dkafka.logs.dir=$work/logs" "-Dlog4j2.configurationFile=$tools_log4j" \
-    "-Djava.io.tmpdir=$tmp" -cp "$libs/*" ${KAFKA_OPTS:-} \
+if ! result=$(kafka_run "${jvm[@]}" --heap "${KAFKA_HEAP_OPTS:--Xmx256M}" \
+    --log4j "$tools_log4j" --opts "${KAFKA_OPTS:-}" \
     kafka.docker.KafkaDockerWrapper setup \
     --default-configs-dir "$defaults" \
     --mounted-configs-dir "$shared" \
@@ -165,9 +168,8 @@ fi
 ((setup_only == 0)) || { echo "run-kafka.sh: setup done (--setup-only): $config_dir/server.properties"; exit 0; }
 
 gc_opts=${KAFKA_GC_LOG_OPTS:--Xlog:gc*:file=$work/logs/kafkaServer-gc.log:time,tags:filecount=10,filesize=100M}
-log4j_opts=${KAFKA_LOG4J_OPTS:--Dlog4j2.configurationFile=$config_dir/log4j2.yaml}
-# shellcheck disable=SC2086 # option lists are split on purpose
-exec "$java" $heap_opts $perf_opts $gc_opts ${KAFKA_JMX_OPTS:-} \
-  "-Dkafka.logs.dir=$work/logs" $log4j_opts "-Djava.io.tmpdir=$tmp" \
-  -cp "$libs/*" ${KAFKA_OPTS:-} \
-  kafka.Kafka "$config_dir/server.properties" "$@"
+kafka_cmd "${jvm[@]}" --heap "${KAFKA_HEAP_OPTS:-$KAFKA_DEFAULT_HEAP_OPTS}" \
+  --log4j-opts "${KAFKA_LOG4J_OPTS:--Dlog4j2.configurationFile=$config_dir/log4j2.yaml}" \
+  --opts "$gc_opts ${KAFKA_JMX_OPTS:-} ${KAFKA_OPTS:-}" \
+  kafka.Kafka "$config_dir/server.properties" "$@" || die "bad JVM command line"
+exec "${KAFKA_CMD[@]}"

@@ -38,11 +38,8 @@
 # overlay. The script ends by exec'ing CMD, so the pid the caller holds is the
 # container's process: SIGTERM reaches it directly.
 set -euo pipefail
-
-die() {
-  printf 'container.sh: %s\n' "$*" >&2
-  exit 1
-}
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../../lib/common.sh"
 
 scratch='' user='' groups='' ro_root=0 env_file=''
 mounts=()

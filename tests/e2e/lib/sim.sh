@@ -29,8 +29,9 @@
 # image's entrypoint, emulated) as /etc/kafka/docker/run, with the image's
 # /etc/kafka/docker defaults and Kafka's jars (fetch.sh) at /opt/kafka/libs.
 #
-# The caller sets ROOT, AGENT, TOOL, WORK, RUN, T0 and sources this file
-# (after tests/lib/pods.sh). Functions are documented where they are defined.
+# The caller sets ROOT, AGENT, TOOL, WORK, RUN and sources this file (after
+# tests/lib/pods.sh, which brings tests/lib/common.sh: say, nap, wait_until,
+# terminate, ...). Functions are documented where they are defined.
 
 declare -A SIM_KUBELET=() SIM_INC=() SIM_DIR=()
 SIM_HELPERS=()
@@ -38,74 +39,6 @@ SIM_HELPERS=()
 # it goes to the log cleaner's dedupe buffer at start-up (Kafka's default
 # log.cleaner.dedupe.buffer.size, which the base config keeps).
 SIM_KAFKA_HEAP=${E2E_KAFKA_HEAP_OPTS:--Xms384m -Xmx384m}
-
-# ---------------------------------------------------------------- output
-
-now_ms() {
-  local t=${EPOCHREALTIME/./}
-  printf '%s\n' $((t / 1000))
-}
-
-# Seconds with one decimal from milliseconds.
-secs() {
-  printf '%d.%d' $(($1 / 1000)) $((($1 % 1000) / 100))
-}
-
-# say MSG: one line with the time since the start of the run.
-say() {
-  local t=$(($(now_ms) - T0))
-  printf '[%6s] %s\n' "$(secs "${t}")s" "$*"
-}
-
-# info MSG: an explanation, indented under the step.
-info() {
-  printf '          %s\n' "$@"
-}
-
-# show: stdin indented (a command's output).
-show() {
-  sed 's/^/            /'
-}
-
-# ---------------------------------------------------------------- waiting
-
-# nap SECONDS: sleep without a child process (a read that times out on a
-# FIFO nobody writes), so a killed helper leaves no orphaned `sleep`.
-# A signal trap must not `exit` while bash is inside `read -t` (its timer
-# would fire later into the exiting shell: bash 5.2 then crashes), so traps
-# call sim_on_signal, which defers the exit to the end of the nap.
-SIM_IN_NAP=0
-SIM_SIGNAL=0
-# (A read goes on after a trap: naps are taken in slices of at most 0.25 s.)
-nap() {
-  local whole=${1%%.*} frac=0 now end chunk t
-  [[ $1 != *.* ]] || frac=${1#*.}
-  frac=${frac}000
-  t=${EPOCHREALTIME/./}
-  now=$((t / 1000))
-  end=$((now + 10#${whole:-0} * 1000 + 10#${frac:0:3}))
-  SIM_IN_NAP=1
-  while ((now < end && SIM_SIGNAL == 0)); do
-    chunk=$((end - now > 250 ? 250 : end - now))
-    printf -v t '0.%03d' "${chunk}"
-    read -r -t "${t}" -u "${SIM_NAP_FD}" _
-    t=${EPOCHREALTIME/./}
-    now=$((t / 1000))
-  done
-  SIM_IN_NAP=0
-  if ((SIM_SIGNAL)); then exit $((128 + SIM_SIGNAL)); fi
-  return 0
-}
-
-# sim_on_signal NUMBER: for INT/TERM traps: exit 128+NUMBER now, or at the
-# end of the current nap.
-sim_on_signal() {
-  if ((SIM_IN_NAP)); then
-    SIM_SIGNAL=$1
-    return 0
-  fi
-  exit $((128 + $1))
-}
 
 # ---------------------------------------------------------------- setup
 
@@ -115,10 +48,9 @@ sim_setup() {
   local n
   SIM_SPEC=${WORK}/spec
   SIM_EVENTS=${WORK}/events.log
+  SIM_SETUP=1
   mkdir -p "${SIM_SPEC}" "${WORK}/pods" "${WORK}/pvc" "${WORK}/images" \
     "${WORK}/client" || return 1
-  mkfifo "${WORK}/nap.fifo" || return 1
-  exec {SIM_NAP_FD}<>"${WORK}/nap.fifo"
 
   kustomize build "${ROOT}/manifests/base" >"${WORK}/manifests.yaml" || return 1
   python3 "${ROOT}/tests/e2e/lib/podspec.py" "${WORK}/manifests.yaml" \
@@ -155,10 +87,13 @@ sim_setup() {
     SIM_MAIN=${c}
   done
 
-  # The images: what each image reference runs, and the files it brings.
-  mkdir -p "${WORK}/images/kafka-agent" "${WORK}/images/kafka/docker" || return 1
+  # The images: what each image reference runs, and the files it brings
+  # (the entrypoint's libraries in docker/lib/, where run-kafka.sh looks).
+  mkdir -p "${WORK}/images/kafka-agent" "${WORK}/images/kafka/docker/lib" || return 1
   cp "${AGENT}" "${WORK}/images/kafka-agent/kafka-agent" || return 1
   cp "${ROOT}/tests/e2e/kafka-pod/run-kafka.sh" "${WORK}/images/kafka/docker/run" || return 1
+  cp "${ROOT}/tests/lib/common.sh" "${ROOT}/tests/lib/kafka.sh" \
+    "${WORK}/images/kafka/docker/lib/" || return 1
   cp "${ROOT}"/tests/e2e/kafka-pod/etc-kafka-docker/* "${WORK}/images/kafka/docker/" || return 1
   SIM_KAFKA_LIBS=$("${ROOT}/tests/integration/kafka/fetch.sh" --print-libs) || return 1
   chmod -R a+rX "${WORK}/images" "${WORK}/spec" || return 1
@@ -308,7 +243,7 @@ _sim_start_container() {
       # The manifest sets no heap, so the image's default (-Xmx1G) would
       # apply; three of those do not belong on a small machine. A smaller
       # heap, given as the image reads it (a JVM option, not a property).
-      if ! tr '\0' '\n' <"${spec}/env" | grep -q '^KAFKA_HEAP_OPTS='; then
+      if ! grep -qz '^KAFKA_HEAP_OPTS=' "${spec}/env"; then
         opts+=(--env "KAFKA_HEAP_OPTS=${SIM_KAFKA_HEAP}")
       fi
       cmd=(/etc/kafka/docker/run --shared-config /mnt/shared/config --work /opt/kafka
@@ -328,18 +263,14 @@ _sim_start_container() {
   printf '%s\n' "${SIM_CPID}" >"${dir}/${c}.pid"
 }
 
-# _sim_probe ADDR SERVICE: SERVING, NOT_SERVING or ERROR, as a gRPC probe
-# of the kubelet sees it (grpc-health-probe from the node).
+# _sim_probe_addr ADDR SERVICE: SERVING, NOT_SERVING or ERROR, as a gRPC
+# probe of the kubelet sees it (grpc-health-probe from the node).
 _sim_probe_addr() {
-  local out
-  if out=$(pods_node_exec grpc-health-probe -addr "$1" -service "$2" \
-    -connect-timeout 1s -rpc-timeout 1s 2>&1); then
-    echo SERVING
-  elif [[ ${out} == *NOT_SERVING* ]]; then
-    echo NOT_SERVING
-  else
-    echo ERROR
-  fi
+  health_of "$1" "$2" pods_node_exec
+}
+
+_sim_serving() {
+  [[ $(_sim_probe_addr "$1" "$2") == SERVING ]]
 }
 
 # sim_probe POD SERVICE: the pod's agent, as the kubelet probes it.
@@ -347,39 +278,24 @@ sim_probe() {
   _sim_probe_addr "$(sim_agent_addr "$1")" "$2"
 }
 
-_sim_alive() {
-  local st=''
-  [[ -r /proc/$1/stat ]] || return 1
-  read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null || return 1
-  [[ ${st} != Z && ${st} != X ]]
-}
-
-# await_exit PID WHAT [SECONDS]: waits until PID has exited (default 150 s);
-# `fail` (the caller's) names WHAT past the limit.
-await_exit() {
-  local pid=$1 what=$2 limit=${3:-150} t0
-  t0=$(now_ms)
-  while _sim_alive "${pid}"; do
-    (($(now_ms) - t0 < limit * 1000)) || fail "the ${what} did not finish within ${limit}s"
-    nap 0.2
-  done
-}
-
 # _sim_stop_container POD DIR NAME PID GRACE: SIGTERM, SIGKILL after GRACE s.
 _sim_stop_container() {
-  local pod=$1 dir=$2 c=$3 pid=$4 grace=$5 t0 rc=0 how=SIGTERM
+  local pod=$1 dir=$2 c=$3 pid=$4 grace=$5 t0
   t0=$(now_ms)
-  kill -TERM "${pid}" 2>/dev/null
-  while _sim_alive "${pid}"; do
-    if (($(now_ms) - t0 > grace * 1000)); then
-      kill -KILL "${pid}" 2>/dev/null
-      how="SIGKILL after the ${grace}s grace period"
-      break
-    fi
-    nap 0.05
-  done
-  wait "${pid}" 2>/dev/null || rc=$?
-  _sim_event "${pod}" "container ${c} exited (code ${rc}) $(secs $(($(now_ms) - t0)))s after ${how}"
+  terminate "${pid}" "${grace}"
+  _sim_event "${pod}" "container ${c} exited (code ${REAP_RC}) $(since "${t0}")s after ${TERMINATED_BY}"
+}
+
+# _sim_startup_stop PID: why a startupProbe wait ends early: the pod is
+# being deleted (the kubelet's `stop`), or the container exited.
+_sim_startup_stop() {
+  if ((stop)); then
+    echo stop
+  elif ! alive "$1"; then
+    echo exited
+  else
+    return 1
+  fi
 }
 
 # _sim_kubelet POD DIR: runs the pod's containers in the spec's order until
@@ -411,7 +327,7 @@ _sim_kubelet() {
         rc=0
         wait "${pid}" || rc=$?
         if ((stop)); then
-          _sim_alive "${pid}" && _sim_stop_container "${pod}" "${dir}" "${c}" "${pid}" "${GRACE}"
+          alive "${pid}" && _sim_stop_container "${pod}" "${dir}" "${c}" "${pid}" "${GRACE}"
           break
         fi
         if ((rc != 0)); then
@@ -443,17 +359,18 @@ _sim_kubelet() {
         if [[ -n ${p} ]]; then
           read -r _ port service period failures _ <<<"${p}"
           [[ ${service} != - ]] || service=''
-          while [[ $(_sim_probe_addr "$(sim_ip "${pod}"):${port}" "${service}") != SERVING ]]; do
-            if ((stop)) || ! _sim_alive "${pid}" ||
-              (($(now_ms) - t0 > period * failures * 1000)); then
-              ((stop)) || {
-                echo "sidecar ${c} failed its startupProbe (log: ${dir}/logs/${c}.log)" >"${dir}/failed"
-                echo failed >"${dir}/state"
-              }
-              break 2
-            fi
-            nap 0.1
-          done
+          # Until SERVING, for period x failures seconds from the start.
+          p=$((period * failures * 1000 - ($(now_ms) - t0)))
+          ((p > 0)) || p=0
+          if ! wait_until --every 0.1 --abort-if "_sim_startup_stop ${pid}" \
+            "$(secs "${p}" 3)" "the startupProbe" \
+            _sim_serving "$(sim_ip "${pod}"):${port}" "${service}"; then
+            ((stop)) || {
+              echo "sidecar ${c} failed its startupProbe (log: ${dir}/logs/${c}.log)" >"${dir}/failed"
+              echo failed >"${dir}/state"
+            }
+            break
+          fi
           _sim_event "${pod}" "sidecar ${c}: startupProbe (gRPC ${port} \"${service}\") passed after $(secs $(($(now_ms) - t0)))s"
         fi
         ;;
@@ -524,17 +441,12 @@ sim_start_pod() {
 # as the endpoints controller removes it, its DNS record. The data volume
 # stays. Sets SIM_DELETE_MS to how long it took.
 sim_delete_pod() {
-  local pod=$1 dir=${SIM_DIR[$1]} pid=${SIM_KUBELET[$1]:-} t0 limit
+  local pod=$1 dir=${SIM_DIR[$1]} pid=${SIM_KUBELET[$1]:-} t0
   t0=$(now_ms)
   : >"${dir}/deleted"
   _sim_event "${pod}" "pod deleted: SIGTERM to its main containers, grace period ${SIM_GRACE}s (terminationGracePeriodSeconds); the sidecar keeps running until they exit"
-  if [[ -n ${pid} ]]; then
-    kill -TERM "${pid}" 2>/dev/null
-    limit=$(((SIM_GRACE * 2 + 20) * 1000))
-    while _sim_alive "${pid}" && (($(now_ms) - t0 < limit)); do nap 0.05; done
-    if _sim_alive "${pid}"; then kill -KILL "${pid}" 2>/dev/null; fi
-    wait "${pid}" 2>/dev/null
-  fi
+  # The kubelet stops the containers; it gets twice the grace period and 20 s.
+  [[ -z ${pid} ]] || terminate "${pid}" $((SIM_GRACE * 2 + 20)) || true
   pods_delete "${pod}" --grace 5 || return 1
   rm -rf -- "${dir:?}/volumes" "${dir:?}/scratch"
   pods_unpublish_dns "$(sim_fqdn "${pod}")" || return 1

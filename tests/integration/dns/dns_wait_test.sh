@@ -26,42 +26,14 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-ROOT=$(cd "${HERE}/../../.." && pwd)
-AGENT=${1:-${ROOT}/build/kafka-agent}
+# shellcheck source=tests/lib/pods.sh
+. "${HERE}/../../lib/pods.sh"
+AGENT=${1:-${LIB_ROOT}/build/kafka-agent}
 
-case ":${PATH}:" in
-  *:/usr/sbin:*) ;;
-  *) PATH="${PATH}:/usr/sbin:/sbin" ;;
-esac
-
-skip() {
-  printf 'SKIP: %s\n' "$*"
-  exit 77
-}
-
-if [[ "${EUID}" -ne 0 ]]; then
-  skip "needs root (network namespaces); run as root or under sudo"
-fi
-if ! command -v ip >/dev/null 2>&1; then
-  skip "'ip' (iproute2) not found, so no 'ip netns'"
-fi
-probe="ka-probe-$$"
-if ! ip netns add "${probe}" 2>/dev/null; then
-  skip "'ip netns add' does not work here (no CAP_SYS_ADMIN or no netns support)"
-fi
-ip netns del "${probe}" 2>/dev/null
-if ! command -v dnsmasq >/dev/null 2>&1; then
-  echo "FAIL: dnsmasq not found: install the package dnsmasq-base (make deps)"
-  exit 1
-fi
-if [[ ! -x "${AGENT}" ]]; then
-  echo "FAIL: agent binary ${AGENT} not found or not executable (build it first)"
-  exit 1
-fi
+why=$(pods_can_run) || skip "${why}"
+command -v dnsmasq >/dev/null 2>&1 || fail "dnsmasq not found: install the package dnsmasq-base (make deps)"
+[[ -x "${AGENT}" ]] || fail "agent binary ${AGENT} not found or not executable (build it first)"
 AGENT=$(realpath "${AGENT}")
-
-# shellcheck source-path=SCRIPTDIR source=../../lib/pods.sh
-. "${ROOT}/tests/lib/pods.sh"
 
 WORK=$(mktemp -d /tmp/dns_wait_test.XXXXXX)
 chmod 0755 "${WORK}"
@@ -76,96 +48,46 @@ cleanup() {
     rm -rf -- "${WORK:?}"
   fi
 }
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+exit_traps cleanup
 
-FAILED=()
-CASE_OK=1
-CASE_NAME=''
+# The logs a failed case shows (set by each case), and the cluster DNS's.
 CASE_LOGS=()
-
-now_ms() {
-  local t=${EPOCHREALTIME/./}
-  printf '%s\n' $((t / 1000))
+on_case_fail() {
+  tail_of 40 "${CASE_LOGS[@]}"
+  tail_of 20 "${PODS_DNS_LOG}"
 }
 
-# Seconds with three decimals from milliseconds.
-secs() {
-  printf '%d.%03d' $(($1 / 1000)) $(($1 % 1000))
-}
-
-begin_case() {
-  CASE_NAME=$1
-  CASE_OK=1
-  CASE_LOGS=()
-  printf '\n=== %s\n' "${CASE_NAME}"
-}
-
-# check DESCRIPTION CMD...: one assertion; the case fails if CMD fails.
-check() {
-  local what=$1
+# run_init NAME [VAR=VALUE...] [INIT_ARGS...]: starts init in pod kafka-1
+# (environment AGENT_ENV and the VARs) writing WORK/NAME/server.properties,
+# logging to WORK/<NAME up to the first />.log; sets out, log, pid and
+# t_start, and adds the log to CASE_LOGS.
+run_init() {
+  local name=$1
+  local -a env=()
   shift
-  if "$@"; then
-    printf '  ok    %s\n' "${what}"
-  else
-    printf '  FAIL  %s\n' "${what}"
-    CASE_OK=0
-  fi
-}
-
-end_case() {
-  local f
-  if ((CASE_OK)); then
-    printf 'PASS: %s\n' "${CASE_NAME}"
-  else
-    printf 'FAIL: %s\n' "${CASE_NAME}"
-    FAILED+=("${CASE_NAME}")
-    for f in "${CASE_LOGS[@]}"; do
-      printf -- '--- %s\n' "${f}"
-      sed 's/^/    /' "${f}" 2>/dev/null | tail -n 40
-    done
-    printf -- '--- dnsmasq log (last 20 lines)\n'
-    tail -n 20 "${PODS_DNS_LOG}" 2>/dev/null | sed 's/^/    /'
-  fi
-}
-
-# Is PID still running (not exited, not a zombie waiting to be reaped)?
-alive() {
-  local st=''
-  [[ -r "/proc/$1/stat" ]] || return 1
-  read -r _ _ st _ <"/proc/$1/stat" 2>/dev/null || return 1
-  [[ "${st}" != Z && "${st}" != X ]]
-}
-
-# wait_exit PID TIMEOUT_S: waits for PID (a child of this shell) to exit, at
-# most TIMEOUT_S seconds; then kills it. Sets RC and EXITED_MS (the time it
-# was seen gone, 10 ms resolution).
-wait_exit() {
-  local pid=$1 limit deadline
-  limit=$(($2 * 1000))
-  deadline=$(($(now_ms) + limit))
-  while alive "${pid}"; do
-    if (($(now_ms) >= deadline)); then
-      printf '  (still running after %ss: killing %s)\n' "$2" "${pid}"
-      kill -KILL "${pid}" 2>/dev/null
-      break
-    fi
-    sleep 0.01
+  while [[ ${1:-} =~ ^[A-Z_]+= ]]; do
+    env+=("$1")
+    shift
   done
-  EXITED_MS=$(now_ms)
-  RC=0
-  wait "${pid}" 2>/dev/null || RC=$?
+  out="${WORK}/${name}/server.properties"
+  log="${WORK}/${name%%/*}.log"
+  CASE_LOGS+=("${log}")
+  t_start=$(now_ms)
+  pods_spawn kafka-1 "${log}" "${AGENT_ENV[@]}" "${env[@]}" "${AGENT}" init --output "${out}" "$@"
+  pid=${PODS_PID}
 }
 
-# wait_log FILE REGEX TIMEOUT_S: until a line of FILE matches.
-wait_log() {
-  local file=$1 re=$2 deadline
-  deadline=$(($(now_ms) + $3 * 1000))
-  until grep -qE -- "${re}" "${file}" 2>/dev/null; do
-    (($(now_ms) < deadline)) || return 1
-    sleep 0.02
-  done
+# exit_of PID LIMIT_S: waits for init to exit (SIGKILL after LIMIT_S); sets RC
+# and took (ms since t_start).
+exit_of() {
+  reap "$1" "$2" || printf '  (still running after %ss: killed %s)\n' "$2" "$1"
+  RC=${REAP_RC}
+  took=$((REAP_MS - t_start))
+}
+
+# waits_for_log ERE LIMIT_S: init's log gets a line matching ERE in time.
+waits_for_log() {
+  wait_until --every 0.02 "$2" "'$1' in ${log}" file_has "${log}" "$1"
 }
 
 # No record left from an earlier case.
@@ -182,15 +104,7 @@ files_in() {
   [[ -d "$1" ]] || return 0
   find "$1" -mindepth 1 -type f
 }
-
-# Readable assertion helpers (names show in the output through check).
-file_has() { grep -qE -- "$2" "$1" 2>/dev/null; }
-file_lacks() { ! grep -qE -- "$2" "$1" 2>/dev/null; }
-no_file() { [[ ! -e "$1" ]]; }
 no_files_in() { [[ -z "$(files_in "$1")" ]]; }
-le() { (($1 <= $2)); }
-ne() { (($1 != $2)); }
-eq() { (($1 == $2)); }
 
 SVC=kafka-headless
 KNS=kafka
@@ -208,62 +122,52 @@ TIMINGS=()
 echo "kafka-agent: ${AGENT}"
 echo "work dir:    ${WORK}"
 T_SETUP=$(now_ms)
-if ! pods_init "${RUN}"; then
-  echo "FAIL: could not set up the simulated cluster"
-  exit 1
-fi
+pods_init "${RUN}" || fail "could not set up the simulated cluster"
 # Pods as a StatefulSet "kafka" with serviceName kafka-headless would have
 # them; kafka-3 is only a sandbox for case 4's POD_NAME override.
 for i in 0 1 2; do
-  if ! pods_create "kafka-${i}" $((10 + i)) --namespace "${KNS}" --subdomain "${SVC}"; then
-    echo "FAIL: could not create pod kafka-${i}"
-    exit 1
-  fi
+  pods_create "kafka-${i}" $((10 + i)) --namespace "${KNS}" --subdomain "${SVC}" ||
+    fail "could not create pod kafka-${i}"
 done
 IP0=$(pods_ip kafka-0)
 IP1=$(pods_ip kafka-1)
 IP2=$(pods_ip kafka-2)
 IP3="${PODS_NET_PREFIX}.13"
-echo "cluster:     subnet ${PODS_SUBNET}, DNS ${PODS_DNS_IP}, pods kafka-0..2 at ${IP0}..${IP2} ($(secs $(($(now_ms) - T_SETUP)))s to set up)"
+echo "cluster:     subnet ${PODS_SUBNET}, DNS ${PODS_DNS_IP}, pods kafka-0..2 at ${IP0}..${IP2} ($(since "${T_SETUP}" 3)s to set up)"
 echo "pod kafka-1: hostname $(pods_exec kafka-1 hostname); resolv.conf: $(pods_exec kafka-1 cat /etc/resolv.conf | tr '\n' ';')"
 
 # The agent as the init container runs it: POD_NAMESPACE from the Downward
 # API, everything else default (headless service kafka-headless from the
 # StatefulSet name, cluster.local). POD_NAME unset: the host name is used.
-agent_env=(env -u POD_NAME -u KAFKA_HEADLESS_SERVICE -u KAFKA_CLUSTER_DOMAIN
+AGENT_ENV=(env -u POD_NAME -u KAFKA_HEADLESS_SERVICE -u KAFKA_CLUSTER_DOMAIN
   -u KAFKA_DNS_WAIT -u KAFKA_DNS_TIMEOUT -u KAFKA_AGENT_OUTPUT
   -u KAFKA_CONTROLLERS -u KAFKA_NODE_ID_OFFSET POD_NAMESPACE="${KNS}")
 
 # --------------------------------------------------------------------------
 begin_case "1. names appear after init started waiting (quorum)"
-out="${WORK}/c1/config/server.properties" # the directory does not exist yet
-log="${WORK}/c1.log"
-CASE_LOGS=("${log}")
-t_start=$(now_ms)
-pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}"
-pid=${PODS_PID}
+CASE_LOGS=()
+run_init c1/config # the directory does not exist yet
 check "init logs that it is waiting for its own name" \
-  wait_log "${log}" "dns: waiting for $(re "${F1}")" 5
+  waits_for_log "dns: waiting for $(re "${F1}")" 5
 check "init logs that it is waiting for the voters" \
-  wait_log "${log}" "dns: waiting for $(re "${F0}").*voter" 1
-sleep 2
+  waits_for_log "dns: waiting for $(re "${F0}").*voter" 1
+nap 2
 check "init is still waiting 2s later" alive "${pid}"
 pods_publish_dns "${F1}" "${IP1}"
 pickup_ms=${PODS_DNS_LAST_MS}
-sleep 1
+nap 1
 check "init is still waiting with only its own name (needs 1 more voter)" alive "${pid}"
 t_pub=$(now_ms)
 pods_publish_dns "${F0}" "${IP0}"
 pickup_ms="${pickup_ms}, ${PODS_DNS_LAST_MS}"
-wait_exit "${pid}" 15
-lat=$((EXITED_MS - t_pub))
-total=$((EXITED_MS - t_start))
+exit_of "${pid}" 15
+lat=$((REAP_MS - t_pub))
 printf '  publish->served (pods_publish_dns incl. check): %s ms\n' "${pickup_ms}"
 printf '  last needed name published -> init exited: %ss (total %ss)\n' \
-  "$(secs "${lat}")" "$(secs "${total}")"
+  "$(secs "${lat}" 3)" "$(secs "${took}" 3)"
 TIMINGS+=("late names: last record published -> exit ${lat} ms")
 check "exit code 0 (got ${RC})" eq "${RC}" 0
-check "exited within max backoff + 1s of the last record ($(secs "${lat}")s <= $(secs $((MAX_BACKOFF_MS + MARGIN_MS)))s)" \
+check "exited within max backoff + 1s of the last record ($(secs "${lat}" 3)s <= $(secs $((MAX_BACKOFF_MS + MARGIN_MS)) 3)s)" \
   le "${lat}" $((MAX_BACKOFF_MS + MARGIN_MS))
 check "config file written (directory created)" test -s "${out}"
 check "node.id=1 (pod name from the host name kafka-1)" file_has "${out}" '^node\.id=1$'
@@ -288,19 +192,13 @@ end_case
 # --------------------------------------------------------------------------
 begin_case "2. a name never appears: --dns-timeout 3s"
 reset_dns
-out="${WORK}/c2/config/server.properties"
-log="${WORK}/c2.log"
-CASE_LOGS=("${log}")
-t_start=$(now_ms)
-pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" \
-  --dns-timeout 3s
-pid=${PODS_PID}
-wait_exit "${pid}" 10
-took=$((EXITED_MS - t_start))
-printf '  init exited %s after %ss\n' "${RC}" "$(secs "${took}")"
+CASE_LOGS=()
+run_init c2/config --dns-timeout 3s
+exit_of "${pid}" 10
+printf '  init exited %s after %ss\n' "${RC}" "$(secs "${took}" 3)"
 TIMINGS+=("timeout 3s: exit after ${took} ms")
 check "exit code 1 (got ${RC})" eq "${RC}" 1
-check "took 3s..4.5s ($(secs "${took}")s)" eval "(( ${took} >= 3000 && ${took} <= 4500 ))"
+check "took 3s..4.5s ($(secs "${took}" 3)s)" eval "(( ${took} >= 3000 && ${took} <= 4500 ))"
 check "error names its own unresolved name" file_has "${log}" \
   "did not resolve within 3s: .*$(re "${F1}")"
 check "error names the unresolved voters" file_has "${log}" \
@@ -314,19 +212,15 @@ end_case
 
 # --------------------------------------------------------------------------
 begin_case "3. SIGTERM during the wait"
-out="${WORK}/c3/config/server.properties"
-log="${WORK}/c3.log"
-CASE_LOGS=("${log}")
-pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}"
-pid=${PODS_PID}
-check "init is waiting" wait_log "${log}" "dns: waiting for $(re "${F1}")" 5
-sleep 0.5
+CASE_LOGS=()
+run_init c3/config
+check "init is waiting" waits_for_log "dns: waiting for $(re "${F1}")" 5
+nap 0.5
 check "init is still running before SIGTERM" alive "${pid}"
-t_kill=$(now_ms)
+t_start=$(now_ms) # the time of the SIGTERM
 kill -TERM "${pid}"
-wait_exit "${pid}" 5
-took=$((EXITED_MS - t_kill))
-printf '  SIGTERM -> exit %s after %ss\n' "${RC}" "$(secs "${took}")"
+exit_of "${pid}" 5
+printf '  SIGTERM -> exit %s after %ss\n' "${RC}" "$(secs "${took}" 3)"
 TIMINGS+=("SIGTERM -> exit ${took} ms")
 check "exit code non-zero (got ${RC})" ne "${RC}" 0
 if ((RC > 128)); then
@@ -334,7 +228,7 @@ if ((RC > 128)); then
 else
   printf '  note: handled the signal and exited %s\n' "${RC}"
 fi
-check "exited within 1s ($(secs "${took}")s)" le "${took}" 1000
+check "exited within 1s ($(secs "${took}" 3)s)" le "${took}" 1000
 check "no file at --output" no_file "${out}"
 check "no temp file beside it" no_files_in "${WORK}/c3"
 end_case
@@ -343,32 +237,19 @@ end_case
 begin_case "4. --dns-wait quorum vs all with 2 of 3 voters' names"
 pods_publish_dns "${F0}" "${IP0}"
 pods_publish_dns "${F1}" "${IP1}"
-# run_init_to_exit NAME INIT_ARGS...: runs init in pod kafka-1 writing to
-# WORK/NAME/server.properties, waits for its exit; sets out, log, RC and
-# took (ms).
-run_init_to_exit() {
-  local name=$1 t_start
-  shift
-  out="${WORK}/${name}/server.properties"
-  log="${WORK}/${name}.log"
-  CASE_LOGS+=("${log}")
-  t_start=$(now_ms)
-  pods_spawn kafka-1 "${log}" "${agent_env[@]}" "${AGENT}" init --output "${out}" "$@"
-  wait_exit "${PODS_PID}" 10
-  took=$((EXITED_MS - t_start))
-}
-
 CASE_LOGS=()
-run_init_to_exit c4q --dns-wait quorum --dns-timeout 3s
-printf '  quorum: exit %s after %ss\n' "${RC}" "$(secs "${took}")"
+run_init c4q --dns-wait quorum --dns-timeout 3s
+exit_of "${pid}" 10
+printf '  quorum: exit %s after %ss\n' "${RC}" "$(secs "${took}" 3)"
 check "quorum: exit code 0 (got ${RC})" eq "${RC}" 0
-check "quorum: done at once (< 1s: $(secs "${took}")s)" le "${took}" 1000
+check "quorum: done at once (< 1s: $(secs "${took}" 3)s)" le "${took}" 1000
 check "quorum: config written" file_has "${out}" '^node\.id=1$'
 
-run_init_to_exit c4a --dns-wait all --dns-timeout 2s
-printf '  all:    exit %s after %ss\n' "${RC}" "$(secs "${took}")"
+run_init c4a --dns-wait all --dns-timeout 2s
+exit_of "${pid}" 10
+printf '  all:    exit %s after %ss\n' "${RC}" "$(secs "${took}" 3)"
 check "all: exit code 1 (got ${RC})" eq "${RC}" 1
-check "all: gave up after the 2s timeout ($(secs "${took}")s)" \
+check "all: gave up after the 2s timeout ($(secs "${took}" 3)s)" \
   eval "(( ${took} >= 2000 && ${took} <= 3500 ))"
 check "all: error names kafka-2" file_has "${log}" \
   "did not resolve within 2s: .*$(re "${F2}")"
@@ -378,18 +259,13 @@ check "all: no file, no temp file" no_files_in "${WORK}/c4a"
 
 # A broker-only pod named by POD_NAME (beats the host name kafka-1): needs
 # its own name and 2 of the 3 voters.
-out="${WORK}/c4e/server.properties"
-log="${WORK}/c4e.log"
-CASE_LOGS+=("${log}")
-pods_spawn kafka-1 "${log}" "${agent_env[@]}" POD_NAME=kafka-3 "${AGENT}" init \
-  --output "${out}" --dns-timeout 10s
-pid=${PODS_PID}
+run_init c4e POD_NAME=kafka-3 --dns-timeout 10s
 check "POD_NAME=kafka-3: waits for its own name" \
-  wait_log "${log}" "dns: waiting for $(re "${F3}") \(required\)" 5
-sleep 0.3
+  waits_for_log "dns: waiting for $(re "${F3}") \(required\)" 5
+nap 0.3
 check "POD_NAME=kafka-3: still waiting" alive "${pid}"
 pods_publish_dns "${F3}" "${IP3}"
-wait_exit "${pid}" 10
+exit_of "${pid}" 10
 check "POD_NAME=kafka-3: exit code 0 (got ${RC})" eq "${RC}" 0
 check "POD_NAME=kafka-3: node.id=3" file_has "${out}" '^node\.id=3$'
 check "POD_NAME=kafka-3: process.roles=broker" file_has "${out}" '^process\.roles=broker$'
@@ -413,14 +289,14 @@ timing_script='
     echo $((t1 - t0))
   done'
 median_ms() { # microseconds, one a line -> "median min max" in ms
-  sort -n | awk '{ v[NR] = $1 } END { if (NR == 0) exit;
+  sort -n | awk '{ v[NR] = $1 } END { if (NR > 0) {
     m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2;
-    printf "%.2f %.2f %.2f", m / 1000, v[1] / 1000, v[NR] / 1000 }'
+    printf "%.2f %.2f %.2f", m / 1000, v[1] / 1000, v[NR] / 1000 } }'
 }
 mkdir -p "${WORK}/c5"
 declare -A MED=()
 for mode in quorum all none; do
-  us=$(pods_exec kafka-1 "${agent_env[@]}" bash -c "${timing_script}" sh \
+  us=$(pods_exec kafka-1 "${AGENT_ENV[@]}" bash -c "${timing_script}" sh \
     "${AGENT}" "${WORK}/c5" "${mode}" 20)
   rc=$?
   check "--dns-wait ${mode}: 20 runs exit 0" eq "${rc}" 0
@@ -449,12 +325,6 @@ end_case
 
 # --------------------------------------------------------------------------
 printf '\n=== summary\n'
-for t in "${TIMINGS[@]}"; do
-  printf '  %s\n' "${t}"
-done
-if ((${#FAILED[@]})); then
-  printf 'FAIL: %d case(s): %s\n' "${#FAILED[@]}" "${FAILED[*]}"
-  exit 1
-fi
-printf 'PASS: all cases (%ss)\n' "$(secs $(($(now_ms) - T_SETUP)))"
-exit 0
+printf '  %s\n' "${TIMINGS[@]}"
+checks_done || fail "${#CASES_FAILED[@]} case(s): ${CASES_FAILED[*]}"
+printf 'PASS: all cases (%ss)\n' "$(since "${T_SETUP}" 3)"

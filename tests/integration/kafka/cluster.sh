@@ -67,24 +67,17 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd "$here/../../.." && pwd)
-if [[ -f $repo_root/scripts/env.sh ]]; then
-  # shellcheck source=/dev/null
-  . "$repo_root/scripts/env.sh"
-fi
+# shellcheck source=tests/lib/common.sh
+. "$here/../../lib/common.sh"
+# shellcheck source=tests/lib/kafka.sh
+. "$here/../../lib/kafka.sh"
 
 LOG4J2_CONFIG=$here/log4j2.yaml
 JAVA=${KAFKA_TEST_JAVA:-java}
-HEAP_OPTS=${KAFKA_TEST_HEAP_OPTS:--Xms192m -Xmx192m}
-JVM_OPTS=${KAFKA_TEST_JVM_OPTS:--XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Djava.awt.headless=true}
+HEAP_OPTS=${KAFKA_TEST_HEAP_OPTS:-$KAFKA_DEFAULT_HEAP_OPTS}
+JVM_OPTS=${KAFKA_TEST_JVM_OPTS:-$KAFKA_DEFAULT_JVM_OPTS}
 START_TIMEOUT=${KAFKA_TEST_START_TIMEOUT:-120}
 STOP_TIMEOUT=${KAFKA_TEST_STOP_TIMEOUT:-60}
-
-die() { echo "cluster.sh: $*" >&2; exit 1; }
-usage_error() { echo "cluster.sh: $*" >&2; echo "run '$0 --help' for usage" >&2; exit 2; }
-log() { echo "cluster.sh: $*" >&2 || true; }
-now() { date +%s.%N; }
-since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
 usage() { sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; }
 
@@ -121,15 +114,10 @@ check_node_arg() {
   fi
 }
 
+# KAFKA_TEST_LIBS, else the jars this state dir was started with
+# (cluster.env), else fetch.sh's.
 resolve_libs() {
-  if [[ -n ${KAFKA_TEST_LIBS:-} ]]; then
-    LIBS=$KAFKA_TEST_LIBS
-  elif [[ -n ${KAFKA_LIBS:-} ]] && compgen -G "$KAFKA_LIBS/kafka_2.13-*.jar" >/dev/null; then
-    LIBS=$KAFKA_LIBS # the jars this state dir was started with (cluster.env)
-  else
-    LIBS=$("$here/fetch.sh" | tail -n1) || die "fetch.sh failed"
-  fi
-  compgen -G "$LIBS/kafka_2.13-*.jar" >/dev/null || die "no kafka_2.13 jar in '$LIBS'"
+  LIBS=$(kafka_libs "${KAFKA_LIBS:-}") || die "no Kafka jars"
 }
 
 # Prints the pid of node N if its JVM is running (checked against the command
@@ -139,11 +127,11 @@ node_pid() {
   nd=$(node_dir "$1")
   [[ -f $nd/pid ]] || return 1
   pid=$(<"$nd/pid")
-  [[ $pid =~ ^[0-9]+$ ]] || return 1
-  [[ -r /proc/$pid/cmdline ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null | grep -qF "kafka.Kafka $nd/server.properties" || return 1
+  [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
+  [[ $(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) == *"kafka.Kafka $nd/server.properties"* ]] || return 1
   echo "$pid"
 }
+node_runs() { node_pid "$1" >/dev/null; }
 
 # --- configuration ------------------------------------------------------------
 
@@ -221,21 +209,17 @@ ${!extra_var:-}"
   } >"$nd/server.properties"
 }
 
-java_cmd() { # node-dir, main class and args follow
-  local nd=$1
-  shift
-  # shellcheck disable=SC2086 # HEAP_OPTS/JVM_OPTS are option lists: split them
-  set -- "$JAVA" $HEAP_OPTS $JVM_OPTS \
-    "-Dkafka.logs.dir=$nd" "-Dlog4j2.configurationFile=$LOG4J2_CONFIG" \
-    "-Djava.io.tmpdir=$nd/tmp" -cp "$LIBS/*" "$@"
-  "$@"
+# The options of every JVM of node dir ND (the broker and its tools).
+jvm_opts() {
+  JVM=(--libs "$LIBS" --java "$JAVA" --heap "$HEAP_OPTS" --jvm-opts "$JVM_OPTS"
+    --logs-dir "$1" --log4j "$LOG4J2_CONFIG" --tmp "$1/tmp")
 }
 
 format_node() {
-  local n=$1 nd
+  local n=$1 nd JVM
   nd=$(node_dir "$n")
-  java_cmd "$nd" kafka.tools.StorageTool format -t "$CLUSTER_ID" -c "$nd/server.properties" \
-    --ignore-formatted </dev/null >"$nd/format.log" 2>&1
+  jvm_opts "$nd"
+  kafka_format "$nd/server.properties" "$CLUSTER_ID" "${JVM[@]}" </dev/null >"$nd/format.log" 2>&1
 }
 
 # --- processes ----------------------------------------------------------------
@@ -243,7 +227,7 @@ format_node() {
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 launch_node() { # N [kafka.Kafka args...]
-  local n=$1 nd pid
+  local n=$1 nd pid JVM
   shift
   nd=$(node_dir "$n")
   if pid=$(node_pid "$n"); then die "node $n already runs (pid $pid)"; fi
@@ -259,19 +243,13 @@ launch_node() { # N [kafka.Kafka args...]
   # signals; they are stopped with `stop`/`stop-node`/`kill-node`. The inner
   # shell writes its own pid and then becomes the JVM (exec), so the pid file
   # is right even if setsid had to fork.
-  # shellcheck disable=SC2016,SC2086 # $$ is for the inner shell; split option lists
-  setsid bash -c 'echo $$ >"$0/pid"; exec "$@"' "$nd" \
-    "$JAVA" $HEAP_OPTS $JVM_OPTS \
-    "-Dkafka.logs.dir=$nd" "-Dlog4j2.configurationFile=$LOG4J2_CONFIG" \
-    "-Djava.io.tmpdir=$nd/tmp" -cp "$LIBS/*" \
-    kafka.Kafka "$nd/server.properties" "$@" </dev/null >>"$nd/stdout.log" 2>&1 &
+  jvm_opts "$nd"
+  kafka_cmd "${JVM[@]}" kafka.Kafka "$nd/server.properties" "$@" || die "bad JVM command line"
+  # shellcheck disable=SC2016 # $$ is for the inner shell
+  setsid bash -c 'echo $$ >"$0/pid"; exec "$@"' "$nd" "${KAFKA_CMD[@]}" \
+    </dev/null >>"$nd/stdout.log" 2>&1 &
   LAUNCHED+=("$n")
-  local i
-  for ((i = 0; i < 50; i++)); do
-    node_pid "$n" >/dev/null && return 0
-    sleep 0.1
-  done
-  die "node $n did not start; see $nd/stdout.log"
+  wait_until 5 "node $n's JVM" node_runs "$n" || die "node $n did not start; see $nd/stdout.log"
 }
 
 # Broker ids in the metadata returned by one of the given bootstrap servers.
@@ -287,30 +265,37 @@ metadata_brokers() {
 # times out, but a restarted node only serves requests once it has caught up
 # with the metadata and registered.
 wait_brokers() { # label, node ids...
-  local label=$1 t0 want n m got ok views deadline
+  local label=$1 t0 rc=0 n
   shift
-  want="$*"
-  t0=$(now)
-  deadline=$(($(date +%s) + START_TIMEOUT))
-  while :; do
-    ok=1
-    views=
-    for n in "$@"; do
-      got=$(metadata_brokers "127.0.0.1:$(broker_port "$n")")
-      views+=" node $n lists [$got];"
-      for m in "$@"; do [[ " $got " == *" $m "* ]] || ok=0; done
-      ((ok)) || break
-    done
-    ((ok)) && break
-    for n in "$@"; do
-      node_pid "$n" >/dev/null ||
-        fail_with_logs "node $n exited while waiting for $label" "$n"
-    done
-    (($(date +%s) < deadline)) ||
-      fail_with_logs "timeout (${START_TIMEOUT}s) waiting for brokers [$want] ($label);$views" "$@"
-    sleep 0.2
+  t0=$(now_ms)
+  wait_until --every 0.2 --abort-if "a_node_exited $*" "$START_TIMEOUT" "brokers [$*] ($label)" \
+    all_listed "$@" || rc=$?
+  case $rc in
+    0) log "$label: brokers [$*] up after $(since "$t0")s" ;;
+    1) fail_with_logs "timeout (${START_TIMEOUT}s) waiting for brokers [$*] ($label);$VIEWS" "$@" ;;
+    *) n=${WAIT_ERROR##*: } # a_node_exited's answer
+       fail_with_logs "node $n exited while waiting for $label" "$n" ;;
+  esac
+}
+
+# Whether each node lists every node (stops at the first that does not);
+# VIEWS says what each asked node listed.
+all_listed() {
+  local n m got
+  VIEWS=
+  for n in "$@"; do
+    got=$(metadata_brokers "127.0.0.1:$(broker_port "$n")")
+    VIEWS+=" node $n lists [$got];"
+    for m in "$@"; do [[ " $got " == *" $m "* ]] || return 1; done
   done
-  log "$label: brokers [$want] up after $(since "$t0")s"
+}
+
+a_node_exited() {
+  local n
+  for n in "$@"; do
+    node_runs "$n" || { echo "$n"; return 0; }
+  done
+  return 1
 }
 
 # Reports a failed start with the nodes' logs, stops the nodes this run
@@ -326,9 +311,10 @@ fail_with_logs() { # message, nodes...
     for n in "$@"; do
       nd=$(node_dir "$n")
       echo "--- node $n: first errors and last 15 lines of $nd/stdout.log; full log: $nd/server.log"
-      # Only this start's part of the (appended) stdout.log.
-      awk '/^=== .* cluster.sh: starting node/ { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' \
-        "$nd/stdout.log" 2>/dev/null | grep -m 5 -E '^\[.*\] (ERROR|FATAL)|^Caused by' | sed 's/^/    /' || true
+      # The first 5 errors of this start's part of the (appended) stdout.log.
+      awk '/^=== .* cluster.sh: starting node/ { n = 0; buf = "" }
+        /^\[.*\] (ERROR|FATAL)|^Caused by/ && n < 5 { n++; buf = buf "    " $0 "\n" }
+        END { printf "%s", buf }' "$nd/stdout.log" 2>/dev/null || true
       echo "    ..."
       tail -n 15 "$nd/stdout.log" 2>/dev/null | sed 's/^/    /'
     done
@@ -342,25 +328,24 @@ fail_with_logs() { # message, nodes...
 }
 
 signal_and_wait() { # signal, timeout, nodes...
-  local sig=$1 timeout=$2 n pid deadline left
+  local sig=$1 timeout=$2 n pid left=()
   shift 2
   for n in "$@"; do
     if pid=$(node_pid "$n"); then kill "-$sig" "$pid" 2>/dev/null || true; fi
   done
-  deadline=$(($(date +%s) + timeout))
-  while :; do
-    left=()
-    for n in "$@"; do if node_pid "$n" >/dev/null; then left+=("$n"); fi; done
-    ((${#left[@]} == 0)) && return 0
-    (($(date +%s) < deadline)) || break
-    sleep 0.1
-  done
+  wait_until "$timeout" "nodes [$*] to stop" none_runs "$@" && return 0
+  for n in "$@"; do if node_runs "$n"; then left+=("$n"); fi; done
   if [[ $sig != KILL ]]; then
     log "nodes [${left[*]}] still run ${timeout}s after SIG$sig: sending SIGKILL"
     signal_and_wait KILL 30 "${left[@]}"
     return 1
   fi
   die "nodes [${left[*]}] survived SIGKILL"
+}
+
+none_runs() {
+  local n
+  for n in "$@"; do ! node_runs "$n" || return 1; done
 }
 
 # --- commands -----------------------------------------------------------------
@@ -389,14 +374,14 @@ cmd_start() {
   shift
   parse_overrides "$@"
   command -v kcat >/dev/null || die "kcat not found (apt-get install kcat)"
-  t0=$(now)
+  t0=$(now_ms)
   if [[ -f $DIR/cluster.env ]]; then
     load_state "$DIR"
     ((${#OVERRIDES[@]} == 0)) || usage_error "--override only applies to a new DIR (use start-node --override)"
     resolve_libs
     local stopped=()
     for ((n = 0; n < NODES; n++)); do
-      if node_pid "$n" >/dev/null; then running+=("$n"); else stopped+=("$n"); fi
+      if node_runs "$n"; then running+=("$n"); else stopped+=("$n"); fi
     done
     ((${#stopped[@]} > 0)) || die "all nodes of $DIR already run; bootstrap: $(bootstrap_string)"
     for n in "${stopped[@]}"; do launch_node "$n"; done
@@ -417,7 +402,8 @@ cmd_start() {
     resolve_libs
     mkdir -p "$DIR"
     DIR=$(cd "$DIR" && pwd)
-    CLUSTER_ID=$(java_cmd "$DIR" kafka.tools.StorageTool random-uuid 2>"$DIR/random-uuid.log" | tail -n1)
+    jvm_opts "$DIR"
+    CLUSTER_ID=$(kafka_random_uuid "${JVM[@]}" 2>"$DIR/random-uuid.log" | tail -n1)
     [[ $CLUSTER_ID =~ ^[A-Za-z0-9_-]{22}$ ]] || die "StorageTool random-uuid failed; see $DIR/random-uuid.log"
     for ((n = 0; n < NODES; n++)); do write_node_config "$n" "${OVERRIDES[@]}"; done
     # Format all nodes in parallel (one JVM each).
@@ -447,10 +433,10 @@ cmd_start() {
 cmd_stop() {
   local n nodes=()
   load_state "$1"
-  for ((n = 0; n < NODES; n++)); do if node_pid "$n" >/dev/null; then nodes+=("$n"); fi; done
+  for ((n = 0; n < NODES; n++)); do if node_runs "$n"; then nodes+=("$n"); fi; done
   ((${#nodes[@]} > 0)) || { log "no node of $DIR runs"; return 0; }
   local t0
-  t0=$(now)
+  t0=$(now_ms)
   signal_and_wait TERM "$STOP_TIMEOUT" "${nodes[@]}" || true
   log "stopped nodes [${nodes[*]}] in $(since "$t0")s"
 }
@@ -458,9 +444,9 @@ cmd_stop() {
 cmd_stop_node() {
   load_state "$1"
   check_node_arg "${2:-}"
-  node_pid "$2" >/dev/null || { log "node $2 does not run"; return 0; }
+  node_runs "$2" || { log "node $2 does not run"; return 0; }
   local t0
-  t0=$(now)
+  t0=$(now_ms)
   if signal_and_wait TERM "$STOP_TIMEOUT" "$2"; then
     log "node $2 stopped cleanly in $(since "$t0")s"
   else
@@ -471,7 +457,7 @@ cmd_stop_node() {
 cmd_kill_node() {
   load_state "$1"
   check_node_arg "${2:-}"
-  node_pid "$2" >/dev/null || { log "node $2 does not run"; return 0; }
+  node_runs "$2" || { log "node $2 does not run"; return 0; }
   signal_and_wait KILL 30 "$2"
   log "node $2 killed"
 }
@@ -493,7 +479,7 @@ cmd_start_node() {
 cmd_wait() {
   local n nodes=()
   load_state "$1"
-  for ((n = 0; n < NODES; n++)); do if node_pid "$n" >/dev/null; then nodes+=("$n"); fi; done
+  for ((n = 0; n < NODES; n++)); do if node_runs "$n"; then nodes+=("$n"); fi; done
   ((${#nodes[@]} > 0)) || die "no node of $DIR runs"
   wait_brokers "wait" "${nodes[@]}"
 }

@@ -23,18 +23,13 @@
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-repo_root=$(cd "$here/../../.." && pwd)
-if [[ -f $repo_root/scripts/env.sh ]]; then
-  # shellcheck source=/dev/null
-  . "$repo_root/scripts/env.sh"
-fi
+# shellcheck source=tests/lib/common.sh
+. "$here/../../lib/common.sh"
 : "${KAFKA_AGENT_CACHE:=${XDG_CACHE_HOME:-$HOME/.cache}/kafka-agent}"
 pom=$here/pom.xml
 
-die() { echo "fetch.sh: $*" >&2; exit 1; }
-
 # The single source of truth for the version is <kafka.version> in pom.xml.
-version=$(sed -n 's:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p' "$pom" | head -n1)
+version=$(sed -n '/<kafka.version>/{s:.*<kafka.version>\([^<]*\)</kafka.version>.*:\1:p;q}' "$pom")
 [[ -n $version ]] || die "no <kafka.version> in $pom"
 
 base=$KAFKA_AGENT_CACHE/kafka/$version
@@ -77,7 +72,7 @@ fi
 rm -f "$marker"
 tmp=$(mktemp -d "$base/.libs.tmp.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-echo "fetch.sh: resolving org.apache.kafka:kafka_2.13:$version into $libs" >&2
+log "resolving org.apache.kafka:kafka_2.13:$version into $libs"
 # Run from a scratch dir so nothing (target/, ...) lands in the work tree.
 (cd "$tmp" && "${MVN:-mvn}" -B -q -Dstyle.color=never -f "$pom" \
     -Dmaven.repo.local="${KAFKA_MAVEN_REPO:-$KAFKA_AGENT_CACHE/m2}" \
@@ -91,7 +86,9 @@ echo "fetch.sh: resolving org.apache.kafka:kafka_2.13:$version into $libs" >&2
 list_jar() { if command -v unzip >/dev/null; then unzip -Z1 "$1"; else jar tf "$1"; fi; }
 bindings=()
 for jar in "$tmp"/libs/*.jar; do
-  if list_jar "$jar" | grep -Eq '^(org/slf4j/impl/StaticLoggerBinder\.class|META-INF/services/org\.slf4j\.spi\.SLF4JServiceProvider)$'; then
+  # grep reads a process substitution: were it at the end of a pipe, its early
+  # exit would kill unzip with SIGPIPE and fail the pipe (pipefail).
+  if grep -Eq '^(org/slf4j/impl/StaticLoggerBinder\.class|META-INF/services/org\.slf4j\.spi\.SLF4JServiceProvider)$' <(list_jar "$jar"); then
     bindings+=("${jar##*/}")
   fi
 done

@@ -71,7 +71,7 @@ isr_of_test() {
   status_json "$1" | jq -r '[.partitions.partitions[] | (.isr | sort | map(tostring) | join(","))] | join(" ")'
 }
 # A metric's value (first sample) from an agent's /metrics.
-metric() { curl -sS -m 2 "$(http_url "$1")/metrics" | awk -v m="$2" '$1 == m { print $2; exit }'; }
+metric() { curl -sS -m 2 "$(http_url "$1")/metrics" | awk -v m="$2" '$1 == m && !seen { print $2; seen = 1 }'; }
 wait_for() { # seconds, what, command...
   local limit=$1 what=$2; shift 2
   local deadline=$(( $(now_ms) + limit * 1000 ))

@@ -4,12 +4,17 @@
 # is rendered by `kafka-agent render --base-config` and both files are loaded
 # with java.util.Properties (what Kafka's Utils.loadProps uses) and compared.
 # Usage: java_compat_test.sh [AGENT_BIN]
+# shellcheck disable=SC1003  # the corpus has lines that end in a backslash
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
-agent=${1:-$here/../../../build/kafka-agent}
-command -v java >/dev/null || { echo "java missing: run make deps" >&2; exit 1; }
+# shellcheck source=tests/lib/common.sh
+. "$here/../../lib/common.sh"
+agent=${1:-$LIB_ROOT/build/kafka-agent}
+need java
 work=$(mktemp -d /tmp/props-compat.XXXXXX)
-trap '[ -n "${KEEP:-}" ] || rm -rf "$work"' EXIT
+# shellcheck disable=SC2317  # called by the trap
+cleanup() { [ -n "${KEEP:-}" ] || rm -rf "$work"; }
+exit_traps cleanup
 
 # Keys the agent derives (and so replaces); everything else must survive.
 derived=(node.id process.roles controller.quorum.voters listeners
@@ -47,11 +52,12 @@ printf 'latin1.raw=caf\xe9\r\ncrlf.key=v\r\n' >>"$work/base.properties"
 
 "$agent" render --pod-name kafka-0 --namespace kafka \
   --base-config "$work/base.properties" >"$work/rendered.properties" 2>"$work/render.log"
-grep -q 'base config set listeners=PLAINTEXT://:1234; replaced' "$work/rendered.properties" \
-  || { echo "FAIL: the override of listeners is not noted"; exit 1; }
-if java "$here/PropsCompat.java" "$work/base.properties" "$work/rendered.properties" "${derived[@]}"; then
-  echo "PASS: Java reads every base key back with the same value"
-else
-  echo "FAIL: see mismatches above; files:"; cat "$work/base.properties"; echo ---; cat "$work/rendered.properties"
-  exit 1
+file_has "$work/rendered.properties" 'base config set listeners=PLAINTEXT://:1234; replaced' ||
+  fail "the override of listeners is not noted"
+if ! java "$here/PropsCompat.java" "$work/base.properties" "$work/rendered.properties" "${derived[@]}"; then
+  show <"$work/base.properties"
+  say "---"
+  show <"$work/rendered.properties"
+  fail "see mismatches above, and the two files"
 fi
+say "PASS: Java reads every base key back with the same value"

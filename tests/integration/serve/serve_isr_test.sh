@@ -10,22 +10,19 @@
 # keeps the work directory (Kafka and agent logs) for a failed run.
 set -euo pipefail
 
-root=$(cd "$(dirname "$0")/../../.." && pwd)
-agent=${1:-$root/build/kafka-agent}
-tool=${2:-$root/build/tests/kafka-test-tool}
-cluster=$root/tests/integration/kafka/cluster.sh
-# shellcheck source=scripts/env.sh
-. "$root/scripts/env.sh"
+# shellcheck source=tests/lib/common.sh
+. "$(dirname "$0")/../../lib/common.sh"
+agent=${1:-$LIB_ROOT/build/kafka-agent}
+tool=${2:-$LIB_ROOT/build/tests/kafka-test-tool}
+cluster=$LIB_ROOT/tests/integration/kafka/cluster.sh
 
 POLL_MS=1000
 POLL="${POLL_MS}ms"
 GRPC_BASE=${SERVE_TEST_GRPC_BASE:-50151}
 export KAFKA_TEST_BASE_PORT=${KAFKA_TEST_BASE_PORT:-19292}
 
-for t in grpc-health-probe grpcurl jq java; do
-  command -v "$t" >/dev/null || { echo "missing $t: run make deps" >&2; exit 1; }
-done
-[ -x "$agent" ] && [ -x "$tool" ] || { echo "build first: $agent, $tool" >&2; exit 1; }
+need grpc-health-probe grpcurl jq java
+[[ -x $agent && -x $tool ]] || die "build first: $agent, $tool"
 
 work=$(mktemp -d /tmp/serve-isr-test.XXXXXX)
 agent_pids=()
@@ -35,39 +32,14 @@ cleanup() {
   "$cluster" stop "$work/kafka" >/dev/null 2>&1 || true
   if [ "$ok" = 1 ]; then rm -rf "$work"; else echo "kept logs in $work" >&2; fi
 }
-trap cleanup EXIT
-
-now_ms() { date +%s%3N; }
-T0=$(now_ms)
-say() { printf '[%6.1fs] %s\n' "$(( $(now_ms) - T0 ))e-3" "$*"; }
-fail() { say "FAIL: $*"; exit 1; }
+exit_traps cleanup
 
 addr() { echo "127.0.0.1:$((GRPC_BASE + $1))"; }
-# SERVING / NOT_SERVING / ERROR, as the kubelet's gRPC probe sees it.
-probe() {
-  local out
-  if out=$(grpc-health-probe -addr "$(addr "$1")" -service "$2" -connect-timeout 1s -rpc-timeout 1s 2>&1); then
-    echo SERVING
-  elif [[ $out == *NOT_SERVING* ]]; then
-    echo NOT_SERVING
-  else
-    echo "ERROR($out)"
-  fi
-}
+# SERVING / NOT_SERVING / ERROR: agent N's SERVICE, as the kubelet probes it.
+probe() { health_of "$(addr "$1")" "$2"; }
 status_json() { "$agent" status --addr "$(addr "$1")" --json --topic test 2>/dev/null; }
 # ISR of each partition of `test` as "0,1,2 0,1,2 0,1,2" (sorted ids).
-isr_of_test() {
-  status_json "$1" | jq -r '[.partitions.partitions[] | (.isr | sort | map(tostring) | join(","))] | join(" ")'
-}
-# Waits until "$@" (a command) succeeds, polling every 100ms; fails after $1 s.
-wait_for() {
-  local limit=$1 what=$2; shift 2
-  local deadline=$(( $(now_ms) + limit * 1000 ))
-  until "$@"; do
-    [ "$(now_ms)" -lt "$deadline" ] || fail "timed out after ${limit}s waiting for: $what"
-    sleep 0.1
-  done
-}
+isr_of_test() { status_json "$1" | isr_view; }
 
 # Each node also gets a SASL_PLAINTEXT listener (PLAIN, user agent), to show
 # that client properties given with --kafka-prop reach librdkafka.
@@ -99,20 +71,20 @@ say "3 agents serving on $(addr 0) $(addr 1) $(addr 2), polling every $POLL"
 say "created topic test: 3 partitions, replication factor 3, min.insync.replicas=2"
 
 all_ready() { for n in 0 1 2; do [ "$(probe "$n" kafka.ready)" = SERVING ] || return 1; done; }
-wait_for 60 "kafka.ready SERVING on all three agents" all_ready
+await 60 "kafka.ready SERVING on all three agents" all_ready
 say "kafka.ready SERVING on all three agents (grpc-health-probe)"
 
 full_isr() { [ "$(isr_of_test "$1")" = "0,1,2 0,1,2 0,1,2" ]; }
 for n in 0 1 2; do
-  wait_for 10 "agent $n sees ISR 0,1,2 on every partition" full_isr "$n"
+  await 10 "agent $n sees ISR 0,1,2 on every partition" full_isr "$n"
   min_isr=$(status_json "$n" | jq -r '[.partitions.partitions[].min_insync_replicas] | unique | join(",")')
   [ "$min_isr" = 2 ] || fail "agent $n: min.insync.replicas $min_isr, want 2"
 done
 say "every agent reports ISR 0,1,2 and min.insync.replicas 2 for test-0..2"
-"$agent" status --addr "$(addr 0)" --topic test | sed 's/^/    /'
+"$agent" status --addr "$(addr 0)" --topic test | show
 
 # The same answers through grpcurl and server reflection.
-grpcurl -plaintext "$(addr 1)" list | grep -qx kafka_agent.v1.KafkaAgent || fail "reflection lacks KafkaAgent"
+grep -qx kafka_agent.v1.KafkaAgent <(grpcurl -plaintext "$(addr 1)" list) || fail "reflection lacks KafkaAgent"
 [ "$(grpcurl -plaintext -d '{"service":"kafka.ready"}' "$(addr 1)" grpc.health.v1.Health/Check | jq -r .status)" = SERVING ] \
   || fail "grpcurl Health/Check kafka.ready is not SERVING"
 [ "$(grpcurl -plaintext "$(addr 1)" kafka_agent.v1.KafkaAgent/GetStatus | jq -r .ready)" = true ] \
@@ -132,9 +104,9 @@ sasl_agent() { # index, password
 sasl_agent 3 agent-sasl-pw
 sasl_agent 4 wrong-sasl-pw
 sasl_ready() { [ "$(probe 3 kafka.ready)" = SERVING ]; }
-wait_for 20 "the SASL agent's kafka.ready SERVING" sasl_ready
+await 20 "the SASL agent's kafka.ready SERVING" sasl_ready
 full_isr 3 || fail "the SASL agent sees ISR $(isr_of_test 3)"
-wait_for 20 "the wrong-password agent to report its error" \
+await 20 "the wrong-password agent to report its error" \
   bash -c "'$agent' status --addr '$(addr 4)' --json 2>/dev/null | jq -e '.status.last_error | test(\"uthenticat\")' >/dev/null"
 [ "$(probe 4 kafka.broker)" = NOT_SERVING ] || fail "a wrong password should leave kafka.broker NOT_SERVING"
 say "over SASL_PLAINTEXT (--kafka-prop): ready with the right password; wrong one: $("$agent" status --addr "$(addr 4)" --json 2>/dev/null | jq -r .status.last_error)"
@@ -157,19 +129,13 @@ say "stopping node 2 (SIGTERM, controlled shutdown)"
 t_stop=$(now_ms)
 "$cluster" stop-node "$work/kafka" 2 &
 stopper=$!
-t_broker=""; t_isr=""; t_unsafe=""
-deadline=$(( t_stop + 60000 ))
-while [ -z "$t_broker" ] || [ -z "$t_isr" ] || [ -z "$t_unsafe" ]; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "node 2's absence not reported within 60s (broker=$t_broker isr=$t_isr unsafe=$t_unsafe)"
-  [ -n "$t_broker" ] || { [ "$(probe 2 kafka.broker)" = NOT_SERVING ] && t_broker=$(now_ms); }
-  if [ -z "$t_isr" ] && [ "$(isr_of_test 0)" = "0,1 0,1 0,1" ] && [ "$(isr_of_test 1)" = "0,1 0,1 0,1" ]; then
-    t_isr=$(now_ms)
-  fi
-  if [ -z "$t_unsafe" ] && ! "$agent" check-restart --addr "$(addr 1)" >/dev/null 2>&1; then
-    t_unsafe=$(now_ms)
-  fi
-  sleep 0.1
-done
+t_broker='' t_isr='' t_unsafe=''
+broker_2_gone() { [ "$(probe 2 kafka.broker)" = NOT_SERVING ]; }
+isr_0_1() { [ "$(isr_of_test 0)" = "0,1 0,1 0,1" ] && [ "$(isr_of_test 1)" = "0,1 0,1 0,1" ]; }
+restart_1_unsafe() { ! "$agent" check-restart --addr "$(addr 1)" >/dev/null 2>&1; }
+time_until 60 "node 2's absence to be reported" \
+  t_broker broker_2_gone t_isr isr_0_1 t_unsafe restart_1_unsafe ||
+  fail "node 2's absence not reported within 60s (broker=$t_broker isr=$t_isr unsafe=$t_unsafe)"
 wait "$stopper"
 t_exited=$(now_ms)
 say "node 2 exited $(( t_exited - t_stop ))ms after SIGTERM"
@@ -197,30 +163,27 @@ for p in 0 1 2; do
     || fail "check-restart should name test-$p: $unsafe_out"
 done
 say "with node 2 down: $ur under-replicated; agents 0,1 ready; check-restart node 1:"
-sed 's/^/    /' <<<"$unsafe_out"
-"$agent" status --addr "$(addr 0)" --under-replicated --topic test | tail -n 4 | sed 's/^/    /'
+show <<<"$unsafe_out"
+"$agent" status --addr "$(addr 0)" --under-replicated --topic test | tail -n 4 | show
 
 say "restarting node 2"
 t_start=$(now_ms)
 "$cluster" start-node "$work/kafka" 2 --no-wait
-t_reg=""; t_ready=""
-deadline=$(( t_start + 120000 ))
-while [ -z "$t_ready" ]; do
-  [ "$(now_ms)" -lt "$deadline" ] || fail "agent 2 not ready within 120s of restarting node 2"
-  [ -n "$t_reg" ] || { [ "$(probe 2 kafka.broker)" = SERVING ] && t_reg=$(now_ms); }
-  if [ "$(probe 2 kafka.ready)" = SERVING ]; then
-    t_ready=$(now_ms)
-    [ -n "$t_reg" ] || t_reg=$t_ready
-    # Ready means caught up: agent 2's own snapshot has 2 in every ISR.
-    [ "$(isr_of_test 2)" = "0,1,2 0,1,2 0,1,2" ] || fail "agent 2 ready but ISR is $(isr_of_test 2)"
-  fi
-  sleep 0.1
-done
+t_reg='' t_ready=''
+broker_2_back() { [ "$(probe 2 kafka.broker)" = SERVING ] || [ -n "$t_ready" ]; }
+ready_2() {
+  [ "$(probe 2 kafka.ready)" = SERVING ] || return 1
+  # Ready means caught up: agent 2's own snapshot has 2 in every ISR.
+  [ "$(isr_of_test 2)" = "0,1,2 0,1,2 0,1,2" ] || fail "agent 2 ready but ISR is $(isr_of_test 2)"
+}
+time_until 120 "agent 2 to be ready" t_reg broker_2_back t_ready ready_2 ||
+  fail "agent 2 not ready within 120s of restarting node 2"
+((t_reg <= t_ready)) || t_reg=$t_ready
 say "agent 2 kafka.broker SERVING $(( t_reg - t_start ))ms, kafka.ready SERVING $(( t_ready - t_start ))ms after restart"
 
 # In agent 2's status stream, ready never came before node 2 was back in
 # every ISR (not_in_isr == 0) and registered.
-sleep 1
+nap 1
 kill "$watch_pid" 2>/dev/null || true
 wait "$watch_pid" 2>/dev/null || true
 jq -s -e 'length >= 3' "$work/watch-2.jsonl" >/dev/null || fail "WatchStatus sent fewer than 3 updates"
@@ -231,10 +194,9 @@ say "agent 2 WatchStatus phases: $phases"
 
 # SIGTERM: health NOT_SERVING, exit 0 within 5s.
 t_term=$(now_ms)
-kill -TERM "${agent_pids[0]}"
-set +e; wait "${agent_pids[0]}"; rc=$?; set -e
-dt=$(( $(now_ms) - t_term ))
-[ "$rc" = 0 ] || fail "agent 0 exited $rc on SIGTERM, want 0"
+terminate "${agent_pids[0]}" 30 || true
+rc=$REAP_RC dt=$(( REAP_MS - t_term ))
+[ "$rc" = 0 ] || fail "agent 0 exited $rc on SIGTERM ($TERMINATED_BY), want 0"
 [ "$dt" -le 5000 ] || fail "agent 0 took ${dt}ms to exit, want <= 5000"
 say "agent 0 exited 0 ${dt}ms after SIGTERM"
 

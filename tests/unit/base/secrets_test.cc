@@ -8,22 +8,39 @@ namespace {
 TEST(SecretsTest, SecretKeys) {
   for (const char* key :
        {"sasl.password", "SASL.PASSWORD", "ssl.key.password",
-        "ssl.keystore.password", "sasl.jaas.config",
+        "ssl.keystore.password", "ssl.truststore.password", "sasl.jaas.config",
         "listener.name.sasl_ssl.plain.sasl.jaas.config", "ssl.key.pem",
         "ssl.certificate.pem", "sasl.oauthbearer.client.secret",
-        "sasl.oauthbearer.token.endpoint.url.token", "credentials"}) {
+        "sasl.oauthbearer.token.endpoint.url.token", "credentials",
+        "ssl.key.location", "ssl.keystore.key", "ssl.key.passphrase",
+        "sasl.oauthbearer.config", "sasl.oauthbearer.client.id",
+        "sasl.username", "sasl.kerberos.keytab",
+        "listener.name.broker.sasl.login.callback.handler.class",
+        "ssl.engine.id.private", "https.secret"}) {
     EXPECT_TRUE(IsSecretProperty(key)) << key;
     EXPECT_EQ(ShownValue(key, "hunter2"), "<redacted>") << key;
   }
 }
 
 TEST(SecretsTest, PlainKeys) {
-  for (const char* key : {"security.protocol", "sasl.mechanism",
-                          "sasl.username", "ssl.ca.location",
-                          "bootstrap.servers", "client.id"}) {
+  for (const char* key :
+       {"security.protocol", "sasl.mechanism", "sasl.mechanisms",
+        "sasl.enabled.mechanisms", "sasl.mechanism.inter.broker.protocol",
+        "sasl.kerberos.service.name", "ssl.ca.location",
+        "ssl.endpoint.identification.algorithm", "ssl.certificate.location",
+        "bootstrap.servers", "client.id", "listeners",
+        "listener.security.protocol.map"}) {
     EXPECT_FALSE(IsSecretProperty(key)) << key;
     EXPECT_EQ(ShownValue(key, "v"), "v") << key;
   }
+}
+
+TEST(SecretsTest, ShownKeyOfStopsBeforeAnyValue) {
+  EXPECT_EQ(ShownKeyOf("sasl.password:hunter2"), "sasl.password");
+  EXPECT_EQ(ShownKeyOf("sasl.password hunter2"), "sasl.password");
+  EXPECT_EQ(ShownKeyOf("sasl.password=hunter2"), "sasl.password");
+  EXPECT_EQ(ShownKeyOf("nokey"), "nokey");
+  EXPECT_EQ(ShownKeyOf(":hunter2"), "");
 }
 
 }  // namespace

@@ -139,7 +139,7 @@ TEST_F(CliTest, InitTimesOutWritingNothing) {
 
 TEST_F(CliTest, InitStoppedDuringTheWaitWritesNothing) {
   int sleeps = 0;
-  clock_.OnSleep([&](absl::Time) {
+  clock_.OnSleep([&](MonoTime) {
     if (++sleeps == 2) stop_.Notify();
   });
   EXPECT_EQ(Run({"init", "--namespace=kafka"}), 1);

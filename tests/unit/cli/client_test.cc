@@ -1,5 +1,6 @@
 #include "agent/cli/client.h"
 
+#include "agent/sidecar/health.h"
 #include "agent/sidecar/report.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -10,15 +11,23 @@ namespace {
 
 using ::testing::HasSubstr;
 
-Snapshot Snap(ClusterMetadata c, int32_t node, absl::Time t) {
+Snapshot Snap(ClusterMetadata c, int32_t node, MonoTime t) {
   return testing::SnapshotOf(std::move(c), node, t);
+}
+
+// The health a server with a 2s poll interval evaluates at `now`.
+HealthReport HealthAt(const Snapshot& s, MonoTime now) {
+  HealthOptions o;
+  o.poll_interval = absl::Seconds(2);
+  o.started_at = testing::kSimMonoStart;
+  return EvaluateHealth(s, now, o);
 }
 
 TEST(ClientFormatTest, PartitionTableLooksLikeKafkaTopicsDescribe) {
   ClusterMetadata c = testing::TutorialNode2Down();
   c.partitions.push_back(testing::P("gone", 0, -1, {2}, {}, 0));
   v1::ListPartitionsResponse r =
-      BuildListPartitions(Snap(c, 0, absl::UnixEpoch()), {});
+      BuildListPartitions(Snap(c, 0, testing::kSimMonoStart), {});
   const std::string table = FormatPartitionTable(r);
   EXPECT_THAT(table, HasSubstr("TOPIC  PARTITION  LEADER  REPLICAS      ISR"));
   EXPECT_THAT(table, HasSubstr("test           0       1  1,2,0         0,1 "
@@ -30,9 +39,10 @@ TEST(ClientFormatTest, PartitionTableLooksLikeKafkaTopicsDescribe) {
 TEST(ClientFormatTest, SummaryAndRestartSafety) {
   const Identity id = testing::TutorialIdentity("kafka-1");
   StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};
-  const absl::Time t = absl::FromUnixSeconds(1700000000);
+  const MonoTime t = testing::kSimMonoStart;
+  const Snapshot snap = Snap(testing::TutorialNode2Down(), 1, t);
   v1::AgentStatus s = BuildAgentStatus(
-      ctx, Snap(testing::TutorialNode2Down(), 1, t), t + absl::Milliseconds(250));
+      ctx, snap, HealthAt(snap, t + absl::Milliseconds(250)));
   const std::string summary = FormatStatusSummary(s);
   EXPECT_THAT(summary, HasSubstr("agent    kafka-1 (node.id 1, broker,controller)"));
   EXPECT_THAT(summary, HasSubstr("brokers [0,1]"));
@@ -41,8 +51,7 @@ TEST(ClientFormatTest, SummaryAndRestartSafety) {
   EXPECT_THAT(summary, HasSubstr("cluster: 3 under-replicated, 0 under min ISR"));
   EXPECT_THAT(summary, HasSubstr("snapshot 0.25s old\n"));
 
-  auto safety = BuildRestartSafety(ctx, Snap(testing::TutorialNode2Down(), 1, t), t,
-                                   {});
+  auto safety = BuildRestartSafety(ctx, snap, HealthAt(snap, t), {});
   ASSERT_TRUE(safety.ok());
   const std::string text = FormatRestartSafety(*safety);
   EXPECT_THAT(text, HasSubstr("UNSAFE: stopping broker 1 now would leave 3"));
@@ -51,7 +60,7 @@ TEST(ClientFormatTest, SummaryAndRestartSafety) {
 }
 
 TEST(ClientFormatTest, RestartSafetyAfterAWait) {
-  const absl::Time t = absl::FromUnixSeconds(1700000000);
+  const MonoTime t = testing::kSimMonoStart;
   Snapshot snap = Snap(testing::TutorialNode2Down(), 1, t);
   PrestopResult r;
   r.outcome = PrestopOutcome::kTimedOut;
@@ -75,15 +84,18 @@ TEST(ClientFormatTest, RestartSafetyAfterAWait) {
 TEST(ClientFormatTest, StaleSnapshotIsSaidSo) {
   const Identity id = testing::TutorialIdentity("kafka-0");
   StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};
-  const absl::Time t = absl::FromUnixSeconds(1700000000);
+  const MonoTime t = testing::kSimMonoStart;
   Snapshot snap = Snap(testing::TutorialHealthy(), 0, t);
   snap.last_error = "metadata request: Local: Timed out";
-  v1::AgentStatus s = BuildAgentStatus(ctx, snap, t + absl::Seconds(10));
+  v1::AgentStatus s =
+      BuildAgentStatus(ctx, snap, HealthAt(snap, t + absl::Seconds(10)));
   EXPECT_FALSE(s.ready());
   EXPECT_THAT(FormatStatusSummary(s),
               HasSubstr("old (STALE); last error: metadata request: Local: "
                         "Timed out"));
-  EXPECT_FALSE(BuildRestartSafety(ctx, snap, t + absl::Seconds(10), {}).ok());
+  EXPECT_FALSE(
+      BuildRestartSafety(ctx, snap, HealthAt(snap, t + absl::Seconds(10)), {})
+          .ok());
 }
 
 }  // namespace

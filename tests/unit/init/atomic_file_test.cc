@@ -125,6 +125,46 @@ TEST(FakeAtomicFileTest, FailureAtAnyStepLeavesNoFile) {
   }
 }
 
+// Issue 12: a failure must leave a previous, good config untouched, at every
+// step, including the directory fsync after the rename.
+TEST(FakeAtomicFileTest, FailureAtAnyStepKeepsThePreviousFile) {
+  struct Case {
+    Op op;
+    int ok_calls;
+  };
+  for (Case c : {Case{Op::kCreateTemp, 0}, Case{Op::kAppend, 0},
+                 Case{Op::kSync, 0}, Case{Op::kClose, 0}, Case{Op::kLink, 0},
+                 Case{Op::kRename, 0}, Case{Op::kSyncDir, 0},
+                 Case{Op::kSyncDir, 1}}) {
+    FakeFilesystem fs;
+    fs.files()["/out/server.properties"] = "old";
+    fs.FailAfter(c.op, c.ok_calls, absl::InternalError("injected"));
+    EXPECT_THAT(WriteFileAtomically(fs, "/out/server.properties", "new"),
+                StatusIs(absl::StatusCode::kInternal, "injected"))
+        << static_cast<int>(c.op) << " after " << c.ok_calls;
+    EXPECT_EQ(fs.files().size(), 1u)
+        << "no temp or backup file left: " << static_cast<int>(c.op);
+    EXPECT_EQ(fs.files()["/out/server.properties"], "old")
+        << static_cast<int>(c.op) << " after " << c.ok_calls;
+  }
+}
+
+TEST(FakeAtomicFileTest, LateSyncFailureWithoutPreviousFileLeavesNone) {
+  FakeFilesystem fs;
+  fs.FailAfter(Op::kSyncDir, 1, absl::InternalError("injected"));
+  EXPECT_THAT(WriteFileAtomically(fs, "/out/server.properties", "new"),
+              StatusIs(absl::StatusCode::kInternal, "injected"));
+  EXPECT_THAT(fs.files(), IsEmpty());
+}
+
+TEST(FakeAtomicFileTest, ReplacesThePreviousFile) {
+  FakeFilesystem fs;
+  fs.files()["/out/server.properties"] = "old";
+  ASSERT_THAT(WriteFileAtomically(fs, "/out/server.properties", "new"), IsOk());
+  EXPECT_EQ(fs.files().size(), 1u) << "the backup link is removed";
+  EXPECT_EQ(fs.files()["/out/server.properties"], "new");
+}
+
 TEST(FakeAtomicFileTest, WritesThroughATempFileBesideTheTarget) {
   FakeFilesystem fs;
   ASSERT_THAT(WriteFileAtomically(fs, "/out/server.properties", "x"), IsOk());

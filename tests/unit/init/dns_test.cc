@@ -93,7 +93,7 @@ TEST_F(DnsWaiterTest, NeverResolvesTimesOutAtTheDeadlineNamingWhatIsMissing) {
   auto r = Wait(DnsWaitMode::kQuorum, absl::Seconds(30));
   EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded,
                           AllOf(HasSubstr("within 30s"), HasSubstr(kSelf),
-                                HasSubstr("Name or service not known"),
+                                HasSubstr("the name does not exist (yet)"),
                                 Not(HasSubstr(kV0)), HasSubstr("HINT"))));
   EXPECT_EQ(clock_.Now(), T(30));
 }
@@ -174,7 +174,7 @@ TEST(BackoffDelayTest, Bounds) {
 
 TEST_F(DnsWaiterTest, CancelDuringTheWaitStopsPromptly) {
   int sleeps = 0;
-  clock_.OnSleep([&](absl::Time) {
+  clock_.OnSleep([&](MonoTime) {
     if (++sleeps == 3) cancel_.Notify();
   });
   auto r = Wait(DnsWaitMode::kQuorum);
@@ -184,6 +184,43 @@ TEST_F(DnsWaiterTest, CancelDuringTheWaitStopsPromptly) {
   // No lookups after the cancel.
   EXPECT_EQ(queries, 3u * 3u);
   EXPECT_LT(clock_.Now() - start_, absl::Seconds(2));
+}
+
+// Issue 12: a DNS server that never answers is a different problem from a
+// name that does not exist yet, and its lookups never run past the deadline.
+TEST_F(DnsWaiterTest, SilentServerTimesOutAtTheDeadlineWithItsOwnHint) {
+  resolver_.Add(kSelf, "10.0.0.1");
+  resolver_.SilentUntil(absl::InfiniteFuture());
+  auto r = Wait(DnsWaitMode::kQuorum, absl::Seconds(5));
+  EXPECT_THAT(r, StatusIs(absl::StatusCode::kDeadlineExceeded,
+                          AllOf(HasSubstr("does not answer"),
+                                HasSubstr("The DNS server did not answer"),
+                                Not(HasSubstr("HINT")))));
+  EXPECT_EQ(clock_.Now(), T(5)) << "no lookup runs past the deadline";
+  for (absl::Duration t : resolver_.timeouts()) {
+    EXPECT_LE(t, absl::Seconds(2));
+    EXPECT_GT(t, absl::ZeroDuration());
+  }
+}
+
+TEST_F(DnsWaiterTest, ServerBackAfterASilenceCompletes) {
+  resolver_.Add(kSelf, "10.0.0.1");
+  resolver_.Add(kV0, "10.0.0.0");
+  resolver_.SilentUntil(T(9));
+  auto r = Wait(DnsWaitMode::kQuorum, absl::Seconds(60));
+  ASSERT_THAT(r, IsOk());
+  EXPECT_GE(r->elapsed, absl::Seconds(9));
+  EXPECT_LT(r->elapsed, absl::Seconds(20));
+}
+
+TEST_F(DnsWaiterTest, CancelDuringALookupStopsAtOnce) {
+  int lookups = 0;
+  resolver_.OnLookup([&] {
+    if (++lookups == 2) cancel_.Notify();
+  });
+  EXPECT_THAT(Wait(DnsWaitMode::kQuorum),
+              StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")));
+  EXPECT_EQ(resolver_.queries().size(), 2u);
 }
 
 TEST_F(DnsWaiterTest, AlreadyCancelledDoesNotLookUp) {

@@ -38,7 +38,7 @@ TEST(ConcurrencyTest, ReadersSeeWholeSnapshotsInOrder) {
           bad = true;
         }
         last = s->generation;
-        store.WaitForNewer(last, absl::Now() + absl::Milliseconds(50));
+        store.WaitForNewer(last, absl::Milliseconds(50));
       }
     });
   }
@@ -66,7 +66,8 @@ TEST(ConcurrencyTest, PollerThreadWhileOthersReadAndEvaluate) {
   PollerOptions o;
   o.node_id = 2;
   o.interval = absl::Seconds(1);
-  Poller poller(admin, clock, store, o);
+  TopicConfigs configs(admin, clock, TopicConfigOptions());
+  Poller poller(admin, configs, clock, store, o);
   Notification stop, probe_started;
 
   // A "probe" thread and a "scenario" thread that flips broker 2 in and out.
@@ -75,23 +76,27 @@ TEST(ConcurrencyTest, PollerThreadWhileOthersReadAndEvaluate) {
   std::thread probe([&] {
     while (store.Get()->generation < 2000) {
       auto s = store.Get();
-      HealthReport h = EvaluateHealth(*s, s->taken_at, o.interval);
+      HealthOptions ho;
+      ho.poll_interval = o.interval;
+      HealthReport h = EvaluateHealth(*s, s->taken_mono, ho);
       (h.ready.serving ? ready_seen : not_ready_seen)++;
       if (!probe_started.HasBeenNotified()) probe_started.Notify();
-      store.WaitForNewer(s->generation, absl::Now() + absl::Milliseconds(50));
+      store.WaitForNewer(s->generation, absl::Milliseconds(50));
     }
   });
   probe_started.WaitForNotification();
   std::thread poll_thread([&] { poller.Run(stop); });
+  std::thread configs_thread([&] { configs.Run(stop); });
   for (int i = 0; store.Get()->generation < 2000; ++i) {
     admin.SetMetadata(
         i % 2 == 0
             ? Cluster({0, 1}, {P("test", 0, 1, {1, 2, 0}, {0, 1}, 0)})
             : Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 0)}));
-    store.WaitForNewer(store.Get()->generation, absl::Now() + absl::Milliseconds(50));
+    store.WaitForNewer(store.Get()->generation, absl::Milliseconds(50));
   }
   stop.Notify();
   poll_thread.join();
+  configs_thread.join();
   probe.join();
   EXPECT_GT(ready_seen + not_ready_seen, 0);
   EXPECT_GE(admin.metadata_calls(), 2000);

@@ -155,7 +155,12 @@ class HttpTest : public ::testing::Test {
     d.clock = &clock_;
     d.gate = &gate_;
     d.polls = &polls_;
-    d.poll_interval = absl::Seconds(2);
+    d.health = [this] {
+      HealthOptions o;
+      o.poll_interval = absl::Seconds(2);
+      o.started_at = testing::kSimMonoStart;
+      return EvaluateHealth(*store_.Get(), clock_.Monotonic(), o);
+    };
     routes_ = std::make_unique<SidecarRoutes>(d);
     HttpServer::Options o;
     o.listen = "127.0.0.1:0";
@@ -174,7 +179,7 @@ class HttpTest : public ::testing::Test {
   }
 
   void Publish(ClusterMetadata c) {
-    store_.Publish(testing::SnapshotOf(std::move(c), kNode, clock_.Now()));
+    store_.Publish(testing::SnapshotOf(std::move(c), kNode, clock_.Monotonic()));
   }
 
   // GET /prestop on its own thread.

@@ -9,6 +9,7 @@
 
 #include <mutex>
 #include "agent/base/identity.h"
+#include "tests/unit/fakes.h"
 #include "agent/sidecar/kafka_admin.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
@@ -64,12 +65,15 @@ inline ClusterMetadata TutorialNode2Down() {
                           P("test", 2, 0, {0, 1, 2}, {0, 1}, 2)});
 }
 
-// A published snapshot of `c` taken at `t`, assessed for broker `node`.
-inline Snapshot SnapshotOf(ClusterMetadata c, int32_t node, absl::Time t) {
+// A published snapshot of `c` taken (and completed) at `t` on a simulated
+// clock, assessed for broker `node`.
+inline Snapshot SnapshotOf(ClusterMetadata c, int32_t node, MonoTime t) {
   Snapshot s;
   s.cluster = std::move(c);
   s.assessment = Assess(s.cluster, node);
-  s.taken_at = t;
+  s.taken_mono = t;
+  s.completed_mono = t;
+  s.taken_at = kSimWallStart + (t - kSimMonoStart);
   s.generation = 1;
   return s;
 }
@@ -100,15 +104,30 @@ class FakeKafkaAdmin : public KafkaAdmin {
     return md;
   }
 
-  absl::StatusOr<std::map<std::string, int32_t>> FetchMinInsyncReplicas(
+  // A per-topic error in the next answers for `topic` (empty: none).
+  void FailTopic(const std::string& topic, const std::string& error) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (error.empty()) {
+      topic_errors_.erase(topic);
+    } else {
+      topic_errors_[topic] = error;
+    }
+  }
+
+  absl::StatusOr<MinIsrAnswer> FetchMinInsyncReplicas(
       const std::vector<std::string>& topics, absl::Duration) override {
     std::lock_guard<std::mutex> lock(mu_);
     min_isr_requests_.push_back(topics);
     if (!min_isr_error_.ok()) return min_isr_error_;
-    std::map<std::string, int32_t> out;
+    MinIsrAnswer out;
     for (const auto& t : topics) {
+      auto e = topic_errors_.find(t);
       auto it = min_isr_.find(t);
-      if (it != min_isr_.end()) out[t] = it->second;
+      if (e != topic_errors_.end()) {
+        out.errors[t] = e->second;
+      } else if (it != min_isr_.end()) {
+        out.min_isr[t] = it->second;
+      }
     }
     return out;
   }
@@ -127,6 +146,7 @@ class FakeKafkaAdmin : public KafkaAdmin {
   absl::StatusOr<ClusterMetadata> metadata_ =
       absl::UnavailableError("no metadata scripted");
   std::map<std::string, int32_t> min_isr_;
+  std::map<std::string, std::string> topic_errors_;
   absl::Status min_isr_error_;
   std::vector<std::vector<std::string>> min_isr_requests_;
   int metadata_calls_ = 0;

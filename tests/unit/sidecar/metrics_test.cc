@@ -28,12 +28,15 @@ class MetricsTest : public ::testing::Test {
  protected:
   MetricsTest() : identity_(testing::TutorialIdentity("kafka-1")) {}
 
-  std::string Render(const Snapshot& snap, absl::Time now) {
+  std::string Render(const Snapshot& snap, MonoTime now) {
     MetricsInput in;
     in.identity = &identity_;
     in.snapshot = &snap;
     in.now = now;
-    in.health = EvaluateHealth(snap, now, absl::Seconds(2));
+    HealthOptions ho;
+    ho.poll_interval = absl::Seconds(2);
+    ho.started_at = t0_;
+    in.health = EvaluateHealth(snap, now, ho);
     in.polls = stats_.Get();
     in.prestop.waiting = 2;
     in.prestop.finished["safe"] = 5;
@@ -42,7 +45,7 @@ class MetricsTest : public ::testing::Test {
     return RenderMetrics(in);
   }
 
-  const absl::Time t0_ = absl::FromUnixSeconds(1700000000);
+  const MonoTime t0_ = testing::kSimMonoStart;
   Identity identity_;
   PollStats stats_;
 };

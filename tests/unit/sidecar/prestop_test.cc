@@ -50,7 +50,7 @@ class PrestopTest : public ::testing::Test {
   }
 
   void Publish(ClusterMetadata c) {
-    store_.Publish(testing::SnapshotOf(std::move(c), kNode, clock_.Now()));
+    store_.Publish(testing::SnapshotOf(std::move(c), kNode, clock_.Monotonic()));
   }
 
   // Starts a wait whose result lands in results_[index].
@@ -248,9 +248,9 @@ TEST_F(PrestopTest, ManyWaitsOneSnapshotAndABound) {
 TEST_F(PrestopTest, OtherNodesAreJudgedFromTheSameSnapshot) {
   Publish(Node1Down());
   // Stopping node 0 is just as unsafe; node 1 is already down (in no ISR).
-  EXPECT_EQ(JudgeStop(*store_.Get(), clock_.Now(), absl::Seconds(2), 0).state,
+  EXPECT_EQ(JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 0).state,
             StopJudgement::State::kUnsafe);
-  EXPECT_EQ(JudgeStop(*store_.Get(), clock_.Now(), absl::Seconds(2), 1).state,
+  EXPECT_EQ(JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 1).state,
             StopJudgement::State::kSafe);
 }
 

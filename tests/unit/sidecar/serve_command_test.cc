@@ -6,6 +6,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/unit/fakes.h"
 
 namespace kafka_agent {
 namespace {
@@ -37,6 +38,37 @@ TEST(ServeCommandTest, ServeOptions) {
               absl::StatusCode::kInvalidArgument)
         << bad[0];
   }
+}
+
+TEST(ServeCommandTest, ClientPropertiesFromFileThenFlags) {
+  testing::FakeFilesystem fs;
+  fs.files()["/secret/client.properties"] =
+      "# a mounted Secret\nsecurity.protocol=SASL_SSL\nsasl.password: s3cret\n";
+  ServeOptions o;
+  o.kafka_prop_file = "/secret/client.properties";
+  o.kafka_props = {{"security.protocol", "SASL_PLAINTEXT"}};
+  auto props = ClientProperties(o, fs);
+  ASSERT_TRUE(props.ok()) << props.status();
+  ASSERT_EQ(props->size(), 3u);
+  EXPECT_EQ((*props)[0], std::make_pair(std::string("security.protocol"),
+                                        std::string("SASL_SSL")));
+  EXPECT_EQ((*props)[1].second, "s3cret");
+  EXPECT_EQ((*props)[2].second, "SASL_PLAINTEXT") << "the flag comes last";
+
+  o.kafka_prop_file = "/secret/missing";
+  EXPECT_EQ(ClientProperties(o, fs).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST(ServeCommandTest, MalformedKafkaPropNeverShowsWhatFollowsTheKey) {
+  auto f = ParseFlags(ServeFlags(), {"--kafka-prop", "sasl.password:hunter2"},
+                      NoEnv, "serve");
+  ASSERT_TRUE(f.ok());
+  absl::Status s = ServeOptionsFromFlags(*f, "kafka-0").status();
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(s.message()), ::testing::HasSubstr("sasl.password"));
+  EXPECT_THAT(std::string(s.message()),
+              ::testing::Not(::testing::HasSubstr("hunter2")));
 }
 
 TEST(ServeCommandTest, HttpListen) {

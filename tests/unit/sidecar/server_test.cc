@@ -6,8 +6,10 @@
 #include <chrono>
 #include <functional>
 #include <future>
+#include <sstream>
 #include <thread>
 
+#include "agent/cli/client.h"
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
 #include "gtest/gtest.h"
@@ -55,7 +57,7 @@ class ServerTest : public ::testing::Test {
 
   void PublishAndRefresh(ClusterMetadata c) {
     store_.Publish(testing::SnapshotOf(std::move(c), node_id_,
-                                       clock_.Now()));
+                                       clock_.Monotonic()));
     server_->Refresh();
   }
 
@@ -325,6 +327,84 @@ TEST_F(ServerTest, ShutdownTurnsHealthNotServingFirst) {
   EXPECT_EQ(resp.status(), HealthCheckResponse::NOT_SERVING);
   stopper.join();
   server_.reset();
+}
+
+TEST_F(ServerTest, CheckIsComputedWhenAskedNotWhenRefreshed) {
+  StartServer("kafka-2");
+  PublishAndRefresh(Healthy());
+  EXPECT_EQ(Check("kafka.ready"), "SERVING");
+  // No Refresh: a wedged refresher cannot leave a stale SERVING behind.
+  clock_.Advance(absl::Seconds(7));
+  EXPECT_EQ(Check("kafka.ready"), "NOT_SERVING");
+  EXPECT_EQ(Check(""), "SERVING");
+  // Neither the refresher nor the poll loop ran for the liveness bound (30s).
+  clock_.Advance(absl::Seconds(24));
+  EXPECT_EQ(Check(""), "NOT_SERVING");
+  grpc::ClientContext ctx;
+  v1::AgentStatus st;
+  ASSERT_TRUE(agent_->GetStatus(&ctx, v1::GetStatusRequest(), &st).ok());
+  EXPECT_FALSE(st.health(0).serving());
+  EXPECT_THAT(st.health(0).reason(), HasSubstr("stuck"));
+}
+
+TEST_F(ServerTest, StuckPollLoopTurnsLivenessOffWhileTheRefresherRuns) {
+  StartServer("kafka-2");
+  PublishAndRefresh(Healthy());
+  for (int i = 0; i < 31; ++i) {
+    clock_.Advance(absl::Seconds(1));
+    server_->Refresh();  // the refresher ticks; the poll loop does not
+  }
+  EXPECT_EQ(Check(""), "NOT_SERVING");
+  PublishAndRefresh(Healthy());  // the loop completes an attempt again
+  EXPECT_EQ(Check(""), "SERVING");
+}
+
+TEST_F(ServerTest, WatchStatusSendsNothingWhenNothingChanged) {
+  StartServer("kafka-2");
+  PublishAndRefresh(Healthy());
+  grpc::ClientContext ctx;
+  auto reader = agent_->WatchStatus(&ctx, v1::WatchStatusRequest());
+  v1::AgentStatus s;
+  ASSERT_TRUE(reader->Read(&s));
+  // Ten polls of a stable cluster: new snapshots, time passing, nothing else.
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    PublishAndRefresh(Healthy());
+  }
+  // The next message must be the change below, not one of the ten polls.
+  PublishAndRefresh(Node2Down());
+  ASSERT_TRUE(reader->Read(&s));
+  EXPECT_FALSE(s.broker_registered());
+  server_->Shutdown(absl::Seconds(1));
+  EXPECT_FALSE(reader->Read(&s));
+  server_.reset();
+}
+
+TEST_F(ServerTest, HealthWatchOfAnUnknownServiceSaysSo) {
+  StartServer("kafka-0");
+  grpc::ClientContext ctx;
+  HealthCheckRequest req;
+  req.set_service("kafka.nope");
+  auto watch = health_->Watch(&ctx, req);
+  HealthCheckResponse resp;
+  ASSERT_TRUE(watch->Read(&resp));
+  EXPECT_EQ(resp.status(), HealthCheckResponse::SERVICE_UNKNOWN);
+  ctx.TryCancel();
+}
+
+// `kafka-agent status` against this server: exit 1 with the data's age when
+// the snapshot is stale (issue 12 item 7), 0 when fresh.
+TEST_F(ServerTest, StatusCommandExitsOneWhenStale) {
+  StartServer("kafka-2");
+  PublishAndRefresh(Healthy());
+  ClientOptions o;
+  o.addr = absl::StrCat("127.0.0.1:", server_->port());
+  std::ostringstream out, err;
+  EXPECT_EQ(RunStatus(o, out, err), 0) << err.str();
+  clock_.Advance(absl::Seconds(9));
+  std::ostringstream out2, err2;
+  EXPECT_EQ(RunStatus(o, out2, err2), 1);
+  EXPECT_THAT(err2.str(), HasSubstr("stale: 9s old (limit 6s)"));
 }
 
 TEST_F(ServerTest, SecondServerOnTheSamePortFails) {

@@ -11,13 +11,13 @@ TEST(SnapshotStoreTest, PublishBumpsGenerationAndWakesWaiters) {
   EXPECT_FALSE(store.Get()->has_data());
   // Already newer: returns at once even with a deadline in the past.
   Snapshot s;
-  s.taken_at = absl::FromUnixSeconds(1);
+  s.taken_mono = MonoTime::FromEpoch(absl::Seconds(1));
   store.Publish(s);
-  EXPECT_EQ(store.WaitForNewer(0, absl::InfinitePast()), 1u);
+  EXPECT_EQ(store.WaitForNewer(0, absl::ZeroDuration()), 1u);
   EXPECT_EQ(store.Get()->generation, 1u);
   EXPECT_TRUE(store.Get()->has_data());
   // Nothing newer and the deadline passed: returns the current generation.
-  EXPECT_EQ(store.WaitForNewer(1, absl::InfinitePast()), 1u);
+  EXPECT_EQ(store.WaitForNewer(1, absl::ZeroDuration()), 1u);
 }
 
 }  // namespace

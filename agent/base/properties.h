@@ -4,8 +4,8 @@
 //
 // Keys and values are held as UTF-8. The file itself is ISO-8859-1, as Java
 // reads it; any character outside printable ASCII is written as \uXXXX.
-#ifndef KAFKA_AGENT_INIT_PROPERTIES_H_
-#define KAFKA_AGENT_INIT_PROPERTIES_H_
+#ifndef KAFKA_AGENT_BASE_PROPERTIES_H_
+#define KAFKA_AGENT_BASE_PROPERTIES_H_
 
 #include <string>
 #include <utility>
@@ -53,4 +53,4 @@ std::string EscapePropertyValue(absl::string_view value);
 
 }  // namespace kafka_agent
 
-#endif  // KAFKA_AGENT_INIT_PROPERTIES_H_
+#endif  // KAFKA_AGENT_BASE_PROPERTIES_H_

@@ -1,4 +1,4 @@
-#include "agent/init/properties.h"
+#include "agent/base/properties.h"
 
 #include <cstdint>
 
