@@ -12,8 +12,8 @@ CTEST = cd $(BUILD) && { ctest $(CTEST_FLAGS) --no-label-summary \
           --output-junit ctest-junit.xml $(1); rc=$$?; \
         python3 $(CURDIR)/tests/lib/ctest_summary.py . ctest-junit.xml; exit $$rc; }
 
-.PHONY: all deps build test unit integration e2e lint manifests demo asan tsan \
-        bench image format clean
+.PHONY: all deps build test unit integration faults e2e lint manifests demo \
+        asan tsan bench image format clean fuzz
 
 all: build
 
@@ -36,6 +36,9 @@ unit: build
 
 integration: deps build
 	$(call CTEST,-L integration)
+
+faults: deps build
+	$(call CTEST,-L faults)
 
 e2e: deps build
 	$(call CTEST,-L e2e)
@@ -67,6 +70,11 @@ tsan:
 	cd build-tsan && TSAN_OPTIONS=halt_on_error=1 ./tests/unit_tests \
 	  --gtest_filter='ConcurrencyTest.*:PollerTest.*:SnapshotStoreTest.*:HealthPublisherTest.*'
 
+# A longer libFuzzer run over the Kafka wire client's decoders (clang).
+FUZZ_SECONDS ?= 600
+fuzz:
+	tests/fuzz/run.sh $(CURDIR) $(CURDIR)/$(BUILD) $(FUZZ_SECONDS)
+
 bench: deps build
 	bench/run.sh
 
@@ -74,7 +82,8 @@ image:
 	container/build-image.sh
 
 format:
-	clang-format -i agent/*/*.h agent/*/*.cc tests/unit/*.h tests/unit/*/*.h tests/unit/*/*.cc tests/cli/*.cc
+	clang-format -i agent/*/*.h agent/*/*.cc tests/unit/*.h tests/unit/*/*.h tests/unit/*/*.cc tests/cli/*.cc \
+	  tests/fuzz/*.cc tests/tools/kafka_wire_tool.cc
 
 clean:
 	rm -rf $(BUILD) build-asan build-tsan

@@ -11,9 +11,10 @@ DEB_PACKAGES=(
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev libc-ares-dev
   libmicrohttpd-dev prometheus curl
-  dnsmasq-base iproute2 kcat jq procps util-linux python3-yaml shellcheck
+  dnsmasq-base iproute2 iptables kcat jq procps util-linux python3-yaml shellcheck
   hyperfine python3-grpcio python3-protobuf
   default-jre-headless maven golang-go
+  libssl-dev openssl clang libclang-rt-14-dev
 )
 
 missing=()

@@ -16,7 +16,11 @@
 namespace kafka_agent {
 
 // --pod-name, --namespace, --headless-service, --cluster-domain,
-// --controllers, --node-id-offset, --broker-port, --controller-port.
+// --controllers, --node-id-offset, --broker-port, --controller-port,
+// --process-roles, --controller-statefulset, --controller-service,
+// --controller-node-id-offset, --broker-security-protocol,
+// --controller-security-protocol, --broker-listener-name,
+// --controller-listener-name, --rack.
 std::vector<FlagSpec> IdentityFlagSpecs();
 
 // --log-format.

@@ -126,9 +126,18 @@ class PosixFilesystem : public Filesystem {
     buf.push_back('\0');
     int fd = ::mkostemp(buf.data(), O_CLOEXEC);
     if (fd < 0) return ErrnoStatus(errno, "create a file in", dir);
-    // mkostemp makes the file 0600; a config file is meant to be read by the
-    // Kafka container, which may run as another user.
-    ::fchmod(fd, 0644);
+    // mkostemp makes the file 0600. The config is read by the Kafka
+    // container, which runs as another user in the same group (the pod's
+    // fsGroup owns the shared volume, whose set-gid directory passes the
+    // group on): owner read-write, group read, nothing for others, since
+    // the file may hold passwords from the base config. fchmod ignores the
+    // umask, so the mode is exactly this.
+    if (::fchmod(fd, 0640) != 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(buf.data());
+      return ErrnoStatus(err, "set the mode of", buf.data());
+    }
     *path = buf.data();
     return std::unique_ptr<WritableFile>(new PosixWritableFile(fd, *path));
   }
@@ -170,6 +179,11 @@ class PosixFilesystem : public Filesystem {
   bool IsDirectory(const std::string& path) override {
     struct stat st;
     return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+  }
+
+  bool Exists(const std::string& path) override {
+    struct stat st;
+    return ::lstat(path.c_str(), &st) == 0;
   }
 };
 

@@ -35,7 +35,8 @@ class Filesystem {
   virtual absl::Status CreateDirs(const std::string& dir) = 0;
 
   // Creates a new, uniquely named file in `dir` whose name starts with
-  // `prefix`; sets `*path` to its full path.
+  // `prefix`, with mode 0640 (owner read-write, group read); sets `*path` to
+  // its full path.
   virtual absl::StatusOr<std::unique_ptr<WritableFile>> CreateTempFile(
       const std::string& dir, const std::string& prefix, std::string* path) = 0;
 
@@ -52,6 +53,9 @@ class Filesystem {
 
   // Whether `path` exists and is a directory.
   virtual bool IsDirectory(const std::string& path) = 0;
+
+  // Whether anything (file, directory, dangling link) exists at `path`.
+  virtual bool Exists(const std::string& path) = 0;
 };
 
 Filesystem& RealFilesystem();

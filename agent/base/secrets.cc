@@ -7,9 +7,13 @@ namespace kafka_agent {
 
 bool IsSecretProperty(absl::string_view key) {
   const std::string k = absl::AsciiStrToLower(key);
+  // keystore.key: Kafka's PEM private key (ssl.keystore.key and its
+  // listener.name.<l>. forms); oauthbearer covers librdkafka's free-form
+  // OAUTHBEARER settings, which may carry a client secret.
   for (const char* marker :
        {"password", "passphrase", "secret", "jaas", "token", "credential",
-        "oauthbearer", "key.pem", "certificate.pem", "private"}) {
+        "oauthbearer", "key.pem", "certificate.pem", "keystore.key",
+        "private"}) {
     if (absl::StrContains(k, marker)) return true;
   }
   // Every ssl.key.* (the key itself, its password, its location), every key

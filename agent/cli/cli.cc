@@ -87,10 +87,11 @@ int RunCli(const std::vector<std::string>& args, World& w) {
     if (!opts.ok()) return fail(opts.status());
     if (w.setup_logging) SetupLogging(opts->log_format);
     if (command == "render") {
-      // render prints the config; only warnings go to stderr.
+      // render prints the config; the effective settings and warnings go
+      // to stderr.
       auto level = spdlog::get_level();
       if (w.setup_logging) spdlog::set_level(spdlog::level::warn);
-      int rc = RunRender(*opts, *w.fs, *w.clock, *w.out);
+      int rc = RunRender(*opts, *w.fs, *w.clock, *w.out, *w.err);
       spdlog::set_level(level);
       return rc;
     }

@@ -6,9 +6,6 @@
 namespace kafka_agent {
 namespace {
 
-constexpr absl::string_view kControllerListener = "CONTROLLER";
-constexpr absl::string_view kBrokerListener = "PLAINTEXT";
-
 // KAFKA_* variables the apache/kafka image reads for itself (JVM options,
 // logging) rather than mapping to a property.
 constexpr absl::string_view kReservedEnv[] = {
@@ -42,17 +39,14 @@ Properties DeriveKafkaProperties(const Identity& id) {
   p.Set("node.id", absl::StrCat(id.node_id));
   p.Set("process.roles", id.ProcessRoles());
   p.Set("controller.quorum.voters", FormatVoters(id.voters));
-  p.Set("listeners",
-        id.is_controller
-            ? absl::StrCat(kBrokerListener, "://:", id.broker_port, ",",
-                           kControllerListener, "://:", id.controller_port)
-            : absl::StrCat(kBrokerListener, "://:", id.broker_port));
-  p.Set("advertised.listeners", id.AdvertisedListener());
-  p.Set("controller.listener.names", std::string(kControllerListener));
-  p.Set("inter.broker.listener.name", std::string(kBrokerListener));
-  p.Set("listener.security.protocol.map",
-        absl::StrCat(kControllerListener, ":PLAINTEXT,", kBrokerListener,
-                     ":PLAINTEXT"));
+  p.Set("listeners", id.Listeners());
+  p.Set("advertised.listeners", id.AdvertisedListeners());
+  p.Set("controller.listener.names", id.controller_listener.name);
+  if (id.is_broker) {
+    p.Set("inter.broker.listener.name", id.InterBrokerListenerName());
+  }
+  p.Set("listener.security.protocol.map", id.SecurityProtocolMap());
+  if (id.is_broker && !id.rack.empty()) p.Set("broker.rack", id.rack);
   return p;
 }
 

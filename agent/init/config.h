@@ -34,7 +34,10 @@ struct RenderedConfig {
 
 // The keys every pod gets: node.id, process.roles, controller.quorum.voters,
 // listeners, advertised.listeners, controller.listener.names,
-// inter.broker.listener.name and listener.security.protocol.map.
+// inter.broker.listener.name (pods with the broker role) and
+// listener.security.protocol.map; broker.rack when a broker has a rack.
+// Listener-scoped keys (listener.name.<name>.*: keystores, JAAS, SASL
+// mechanisms) are never derived, so the base config supplies them.
 Properties DeriveKafkaProperties(const Identity& id);
 
 // Merges `base` under the derived keys. A derived key that `base` sets to a

@@ -24,11 +24,23 @@ v1::Identity IdentityProto(const Identity& id) {
   out.set_namespace_(id.namespace_name);
   out.set_ordinal(id.ordinal);
   out.set_node_id(id.node_id);
-  out.add_process_roles("broker");
+  if (id.is_broker) out.add_process_roles("broker");
   if (id.is_controller) out.add_process_roles("controller");
   out.set_controller_quorum_voters(FormatVoters(id.voters));
   out.set_advertised_listener(id.AdvertisedListener());
   out.set_fqdn(id.fqdn);
+  out.set_listeners(id.Listeners());
+  out.set_advertised_listeners(id.AdvertisedListeners());
+  out.set_listener_security_protocol_map(id.SecurityProtocolMap());
+  out.set_inter_broker_listener_name(id.InterBrokerListenerName());
+  out.set_controller_listener_name(id.controller_listener.name);
+  out.set_broker_security_protocol(
+      std::string(SecurityProtocolName(id.broker_listener.protocol)));
+  out.set_controller_security_protocol(
+      std::string(SecurityProtocolName(id.controller_listener.protocol)));
+  if (id.is_broker) out.set_rack(id.rack);
+  out.set_controller_statefulset(id.controller_statefulset);
+  out.set_controller_service(id.controller_service);
   return out;
 }
 

@@ -85,7 +85,8 @@ std::vector<std::string> Files(const std::string& dir) {
       std::string n = e->d_name;
       if (n != "." && n != ".." && n != "base.properties" && n != "file" &&
           n != "bad-escape.properties" && n != "upper.properties" &&
-          n != "adir" && n != "ro") {
+          n != "adir" && n != "ro" && n != "data" && n != "bad-meta" &&
+          n != "guard.properties") {
         names.push_back(n);
       }
     }
@@ -118,6 +119,16 @@ class BadInput : public ::testing::TestWithParam<Case> {
         << "listener.name.EXTERNAL.ssl.key.password=x\n";
     mkdir((tmp_ + "/adir").c_str(), 0755);
     mkdir((tmp_ + "/ro").c_str(), 0555);
+    // A data dir Kafka formatted for node 7 of cluster UT9oB9zMQn6Pjqrc7hNvQQ
+    // (the identity guard's cases), one with a damaged meta.properties, and
+    // a base config whose log.dirs names the first.
+    mkdir((tmp_ + "/data").c_str(), 0755);
+    std::ofstream(tmp_ + "/data/meta.properties")
+        << "#\nnode.id=7\ndirectory.id=n5RQ6gguK4QD9pMKD7qgIw\nversion=1\n"
+           "cluster.id=UT9oB9zMQn6Pjqrc7hNvQQ\n";
+    mkdir((tmp_ + "/bad-meta").c_str(), 0755);
+    std::ofstream(tmp_ + "/bad-meta/meta.properties") << "version=9\n";
+    std::ofstream(tmp_ + "/guard.properties") << "log.dirs=" << tmp_ << "/data\n";
   }
   void TearDown() override {
     std::string cmd = "rm -rf '" + tmp_ + "'";
@@ -266,6 +277,72 @@ const Case kCases[] = {
      "KAFKA_AGENT_TIMEOUT (environment) \"3h\" is longer than 1h"},
     {"CheckRestartBadWait", {"check-restart", "--wait=maybe"}, {},
      "--wait \"maybe\" is not a boolean"},
+    // Topologies (--process-roles and the controller set).
+    {"ProcessRolesUnknown", {"render", "--pod-name=kafka-0", "--process-roles=leader"},
+     {}, "--process-roles \"leader\""},
+    {"ControllerRoleBeyondTheVoters",
+     {"init", "--pod-name=kafka-controller-3", "--process-roles=controller"}, {},
+     "this is ordinal 3"},
+    {"AutoRolesWithASeparateControllerStatefulSet",
+     {"init", "--pod-name=kafka-0", "--controller-statefulset=kafka-controller"},
+     {}, "--controller-statefulset \"kafka-controller\""},
+    {"AutoRolesWithAnotherControllerService",
+     {"init", "--pod-name=kafka-0"}, {"KAFKA_CONTROLLER_SERVICE=ctrl"},
+     "--controller-service \"ctrl\""},
+    {"ControllerWithAnotherVoterOffset",
+     {"init", "--pod-name=kafka-controller-0", "--process-roles=controller",
+      "--controller-node-id-offset=3"},
+     {}, "--controller-node-id-offset 3 differs"},
+    {"BrokerNodeIdsOverlapTheVoters",
+     {"init", "--pod-name=kafka-1", "--process-roles=broker",
+      "--controller-statefulset=kafka-controller",
+      "--controller-service=kafka-controller-headless"},
+     {}, "node.id 1 of broker-only pod kafka-1 is also the node id of voter 1"},
+    {"BrokerRoleOnAVoterOrdinal",
+     {"init", "--pod-name=kafka-1", "--process-roles=broker"}, {},
+     "this pod is voter 1"},
+    {"ControllerOffsetFromEnvNotANumber", {"init", "--pod-name=kafka-0"},
+     {"KAFKA_CONTROLLER_NODE_ID_OFFSET=zero"},
+     "KAFKA_CONTROLLER_NODE_ID_OFFSET (environment) \"zero\""},
+    // Listener security and racks.
+    {"BrokerSecurityProtocolUnknown",
+     {"init", "--pod-name=kafka-0", "--broker-security-protocol=TLS"}, {},
+     "--broker-security-protocol \"TLS\""},
+    {"ControllerSecurityProtocolLowerCase", {"render", "--pod-name=kafka-0"},
+     {"KAFKA_CONTROLLER_SECURITY_PROTOCOL=ssl"},
+     "--controller-security-protocol \"ssl\""},
+    {"ListenerNameLowerCase",
+     {"init", "--pod-name=kafka-0", "--broker-listener-name=broker"}, {},
+     "--broker-listener-name \"broker\""},
+    {"ListenerNamesClash",
+     {"init", "--pod-name=kafka-0", "--broker-listener-name=CONTROLLER"}, {},
+     "both named \"CONTROLLER\""},
+    {"RackUnexpandedVariable", {"init", "--pod-name=kafka-0"},
+     {"KAFKA_RACK=$(ZONE)"}, "--rack \"$(ZONE)\" looks like an unexpanded"},
+    {"RackWithASpace", {"init", "--pod-name=kafka-0", "--rack=zone a"}, {},
+     "--rack \"zone a\""},
+    // The identity guard.
+    {"ClusterIdMalformed", {"init", "--pod-name=kafka-0"},
+     {"CLUSTER_ID=my-cluster"}, "CLUSTER_ID (environment) \"my-cluster\""},
+    {"DataDirsRelative", {"init", "--pod-name=kafka-0", "--data-dirs=data"}, {},
+     "--data-dirs \"data\""},
+    {"DataDirOfAnotherNode",
+     {"init", "--pod-name=kafka-0", "--data-dirs=$T/data"}, {},
+     "belongs to node.id 7 ($T/data/meta.properties"},
+    {"DataDirOfAnotherNodeFromBaseConfigLogDirs",
+     {"init", "--pod-name=kafka-0", "--base-config=$T/guard.properties"}, {},
+     "this pod kafka-0 is node.id 0"},
+    {"DataDirOfAnotherCluster",
+     {"init", "--pod-name=kafka-7", "--controllers=1", "--data-dirs=$T/data"},
+     {"CLUSTER_ID=MkU3OEVBNTcwNTJENDM2Qk"},
+     "belongs to cluster.id UT9oB9zMQn6Pjqrc7hNvQQ"},
+    {"DataDirMetaPropertiesMalformed",
+     {"init", "--pod-name=kafka-0", "--data-dirs=$T/bad-meta"}, {},
+     "$T/bad-meta/meta.properties\" is malformed: version is \"9\""},
+    {"SecondBaseConfigMissing",
+     {"render", "--pod-name=kafka-0",
+      "--base-config=$T/base.properties,$T/nope.properties"},
+     {}, "$T/nope.properties"},
 };
 
 // No instantiation prefix: the case's name says enough.

@@ -5,7 +5,10 @@ Reads the output of `kustomize build` (a file, or - for stdin) and checks what
 a schema cannot: the native sidecar, the probes, the security context, where
 CLUSTER_ID comes from, that nothing hard-codes the quorum, and that the values
 the init container, the sidecar, the Services and the Kafka container each
-hold agree with one another.
+hold agree with one another. A build may hold one StatefulSet (roles from the
+ordinals, or brokers) or two (dedicated controllers and the brokers that
+point at them); each is checked for its roles, and the pair for consistency
+(the voters, non-overlapping node ids, selectors that never mix them).
 
 Prints one line per check ("ok - ..." / "FAIL - ...: why") and a closing
 "N passed, M failed" line; exits 1 when any check failed, 2 on bad input.
@@ -35,7 +38,18 @@ SHUTDOWN_BUDGET = 60
 # config for a node, serve answers for the same node).
 IDENTITY_ENV = ("KAFKA_HEADLESS_SERVICE", "KAFKA_CLUSTER_DOMAIN",
                 "KAFKA_CONTROLLERS", "KAFKA_NODE_ID_OFFSET",
-                "KAFKA_BROKER_PORT", "KAFKA_CONTROLLER_PORT")
+                "KAFKA_BROKER_PORT", "KAFKA_CONTROLLER_PORT",
+                "KAFKA_PROCESS_ROLES", "KAFKA_CONTROLLER_STATEFULSET",
+                "KAFKA_CONTROLLER_SERVICE", "KAFKA_CONTROLLER_NODE_ID_OFFSET",
+                "KAFKA_BROKER_SECURITY_PROTOCOL",
+                "KAFKA_CONTROLLER_SECURITY_PROTOCOL",
+                "KAFKA_BROKER_LISTENER_NAME", "KAFKA_CONTROLLER_LISTENER_NAME",
+                "KAFKA_RACK")
+PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+# Keys whose values are secrets (agent/base/secrets.cc): never in a ConfigMap.
+SECRET_MARKERS = ("password", "passphrase", "secret", "jaas", "token",
+                  "key.pem", "certificate.pem", "keystore.key",
+                  "oauthbearer.config", "credential")
 # The apache/kafka entrypoint appends every other KAFKA_* variable to
 # server.properties, after (and so over) the file the agent rendered.
 KAFKA_JVM_ENV = {"KAFKA_HEAP_OPTS", "KAFKA_OPTS", "KAFKA_JVM_PERFORMANCE_OPTS",
@@ -102,7 +116,10 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("manifest", help="output of `kustomize build` (- for stdin)")
     ap.add_argument("--expect-namespace")
-    ap.add_argument("--expect-replicas", type=int)
+    ap.add_argument("--expect-replicas", type=int,
+                    help="replicas of the StatefulSet with the broker role")
+    ap.add_argument("--expect-controller-replicas", type=int,
+                    help="replicas of a controller-only StatefulSet")
     ap.add_argument("--expect-controllers", type=int)
     ap.add_argument("--expect-cluster-domain")
     ap.add_argument("--self-test", action="store_true",
@@ -122,27 +139,54 @@ def main():
     return finish(c)
 
 
-def check_all(docs, args, c):
+def roles_of(sts):
+    """The KAFKA_PROCESS_ROLES of a StatefulSet's init container (auto if unset)."""
+    init = containers(sts).get(INIT, {})
+    return literal(init, "KAFKA_PROCESS_ROLES") or "auto"
 
+
+def containers(sts):
+    pod = sts.get("spec", {}).get("template", {}).get("spec", {})
+    return {x.get("name"): x for x in (pod.get("initContainers", []) or [])
+            + (pod.get("containers", []) or [])}
+
+
+def pod_labels_of(sts):
+    return sts.get("spec", {}).get("template", {}).get("metadata", {}).get("labels", {})
+
+
+def selects(selector, labels):
+    return bool(selector) and all(labels.get(k) == v for k, v in selector.items())
+
+
+def int_or_none(v):
+    try:
+        return int(v)
+    except (TypeError, ValueError):
+        return None
+
+
+def properties_of(text):
+    """key -> value of a .properties text (simple lines; enough for checks)."""
+    out = {}
+    for line in str(text).splitlines():
+        line = line.strip()
+        if not line or line[0] in "#!":
+            continue
+        m = re.match(r"([^=:\s]+)\s*[=:\s]\s*(.*)$", line)
+        if m:
+            out[m.group(1)] = m.group(2)
+    return out
+
+
+def check_all(docs, args, c):
     stss = find(docs, "StatefulSet")
-    if not c.check("exactly one StatefulSet", len(stss) == 1,
-                   f"found {len(stss)}"):
+    if not c.check("one StatefulSet, or two (dedicated controllers + brokers)",
+                   1 <= len(stss) <= 2, f"found {len(stss)}"):
         return
-    sts = stss[0]
-    spec = sts.get("spec", {})
-    pod = spec.get("template", {}).get("spec", {})
-    pod_labels = spec.get("template", {}).get("metadata", {}).get("labels", {})
-    ns = sts.get("metadata", {}).get("namespace")
-    inits = pod.get("initContainers", []) or []
-    mains = pod.get("containers", []) or []
-    by_name = {x.get("name"): x for x in inits + mains}
-    init = by_name.get(INIT, {})
-    side = by_name.get(SIDECAR, {})
-    kafka = by_name.get(KAFKA, {})
+    ns = stss[0].get("metadata", {}).get("namespace")
 
     # --- Namespace and objects -------------------------------------------------
-    c.check("StatefulSet is named kafka",
-            sts["metadata"].get("name") == "kafka", sts["metadata"].get("name"))
     if args.expect_namespace:
         c.check(f"namespace is {args.expect_namespace}",
                 ns == args.expect_namespace, f"StatefulSet is in {ns!r}")
@@ -158,110 +202,161 @@ def check_all(docs, args, c):
                         .get("app.kubernetes.io/name") != "kafka")
     c.check("every object is labelled app.kubernetes.io/name=kafka",
             not unlabelled, ", ".join(unlabelled))
+    brokers = [s for s in stss if roles_of(s) != "controller"]
+    c.check("exactly one StatefulSet with the broker role, named kafka",
+            len(brokers) == 1 and brokers[0]["metadata"].get("name") == "kafka",
+            [s["metadata"].get("name") for s in brokers])
+    leaky = []
+    for cm in find(docs, "ConfigMap"):
+        for fname, text in (cm.get("data") or {}).items():
+            for key in properties_of(text):
+                if any(m in key.lower() for m in SECRET_MARKERS):
+                    leaky.append(f"{cm['metadata']['name']}/{fname}: {key}")
+    c.check("no ConfigMap holds a password, JAAS config or private key "
+            "(those belong in a Secret)", not leaky, ", ".join(leaky))
+
+    for sts in stss:
+        others = [o for o in stss if o is not sts]
+        prefix = f"{sts['metadata'].get('name')}: " if len(stss) > 1 else ""
+        check_statefulset(docs, sts, others, args, c, prefix)
+    check_topology(docs, stss, c)
+
+
+def check_statefulset(docs, sts, others, args, c, prefix=""):
+    def check(name, ok, why=""):
+        return c.check(prefix + name, ok, why)
+
+    spec = sts.get("spec", {})
+    pod = spec.get("template", {}).get("spec", {})
+    pod_labels = pod_labels_of(sts)
+    other_labels = [pod_labels_of(o) for o in others]
+    inits = pod.get("initContainers", []) or []
+    mains = pod.get("containers", []) or []
+    by_name = {x.get("name"): x for x in inits + mains}
+    init = by_name.get(INIT, {})
+    side = by_name.get(SIDECAR, {})
+    kafka = by_name.get(KAFKA, {})
+    roles = roles_of(sts)
+    check(f"KAFKA_PROCESS_ROLES is auto, broker, controller or broker,controller",
+          roles in ("auto", "broker", "controller", "broker,controller",
+                    "controller,broker"), roles)
+    has_broker = roles != "controller"
+    # Whether some pod of this StatefulSet binds a controller listener.
+    has_ctrl_listener = roles != "broker"
 
     # --- StatefulSet shape -----------------------------------------------------
     replicas = spec.get("replicas")
-    if args.expect_replicas is not None:
-        c.check(f"replicas is {args.expect_replicas}",
-                replicas == args.expect_replicas, f"replicas: {replicas}")
-    c.check("podManagementPolicy is Parallel",
-            spec.get("podManagementPolicy") == "Parallel",
-            spec.get("podManagementPolicy"))
-    c.check("updateStrategy is RollingUpdate",
-            spec.get("updateStrategy", {}).get("type") == "RollingUpdate",
-            spec.get("updateStrategy"))
+    if has_broker and args.expect_replicas is not None:
+        check(f"replicas is {args.expect_replicas}",
+              replicas == args.expect_replicas, f"replicas: {replicas}")
+    if not has_broker and args.expect_controller_replicas is not None:
+        check(f"replicas is {args.expect_controller_replicas}",
+              replicas == args.expect_controller_replicas, f"replicas: {replicas}")
+    check("podManagementPolicy is Parallel",
+          spec.get("podManagementPolicy") == "Parallel",
+          spec.get("podManagementPolicy"))
+    check("updateStrategy is RollingUpdate",
+          spec.get("updateStrategy", {}).get("type") == "RollingUpdate",
+          spec.get("updateStrategy"))
     sel = spec.get("selector", {}).get("matchLabels", {})
-    c.check("selector matches the pod template labels",
-            bool(sel) and all(pod_labels.get(k) == v for k, v in sel.items()),
-            f"selector {sel}, labels {pod_labels}")
-    c.check("terminationGracePeriodSeconds allows a controlled shutdown (>= 60)",
-            (pod.get("terminationGracePeriodSeconds") or 30) >= 60,
-            pod.get("terminationGracePeriodSeconds"))
+    check("selector matches the pod template labels", selects(sel, pod_labels),
+          f"selector {sel}, labels {pod_labels}")
+    if others:
+        check("selector matches no pod of the other StatefulSet",
+              not any(selects(sel, lab) for lab in other_labels), sel)
+    check("terminationGracePeriodSeconds allows a controlled shutdown (>= 60)",
+          (pod.get("terminationGracePeriodSeconds") or 30) >= 60,
+          pod.get("terminationGracePeriodSeconds"))
 
     # --- Containers, in order ---------------------------------------------------
     names = [x.get("name") for x in inits]
-    c.check(f"initContainers are [{INIT}, {SIDECAR}] in that order",
-            names == [INIT, SIDECAR], names)
-    c.check(f"containers[0] is {KAFKA}",
-            bool(mains) and mains[0].get("name") == KAFKA,
-            [x.get("name") for x in mains])
-    c.check(f"{INIT} runs `kafka-agent init`", init.get("args") == ["init"]
-            and not init.get("command"), init.get("args"))
-    c.check(f"{INIT} is a plain init container (runs to completion)",
-            init.get("restartPolicy") is None, init.get("restartPolicy"))
-    c.check(f"{SIDECAR} runs `kafka-agent serve`", side.get("args") == ["serve"]
-            and not side.get("command"), side.get("args"))
-    c.check(f"{SIDECAR} is a native sidecar (restartPolicy: Always)",
-            side.get("restartPolicy") == "Always", side.get("restartPolicy"))
-    c.check(f"{INIT} and {SIDECAR} use the same image",
-            bool(init.get("image")) and init.get("image") == side.get("image"),
-            f"{init.get('image')} vs {side.get('image')}")
-    c.check("the Kafka container uses the apache/kafka image (4.x)",
-            re.match(r"^(.*/)?apache/kafka:4\.", kafka.get("image", "")) is not None,
-            kafka.get("image"))
+    check(f"initContainers are [{INIT}, {SIDECAR}] in that order",
+          names == [INIT, SIDECAR], names)
+    check(f"containers[0] is {KAFKA}",
+          bool(mains) and mains[0].get("name") == KAFKA,
+          [x.get("name") for x in mains])
+    check(f"{INIT} runs `kafka-agent init`", init.get("args") == ["init"]
+          and not init.get("command"), init.get("args"))
+    check(f"{INIT} is a plain init container (runs to completion)",
+          init.get("restartPolicy") is None, init.get("restartPolicy"))
+    check(f"{SIDECAR} runs `kafka-agent serve`", side.get("args") == ["serve"]
+          and not side.get("command"), side.get("args"))
+    check(f"{SIDECAR} is a native sidecar (restartPolicy: Always)",
+          side.get("restartPolicy") == "Always", side.get("restartPolicy"))
+    check(f"{INIT} and {SIDECAR} use the same image",
+          bool(init.get("image")) and init.get("image") == side.get("image"),
+          f"{init.get('image')} vs {side.get('image')}")
+    check("the Kafka container uses the apache/kafka image (4.x)",
+          re.match(r"^(.*/)?apache/kafka:4\.", kafka.get("image", "")) is not None,
+          kafka.get("image"))
 
     # --- Probes -----------------------------------------------------------------
     rp = (kafka.get("readinessProbe") or {}).get("grpc") or {}
-    c.check("kafka readinessProbe is grpc 50051 service kafka.ready",
-            rp.get("port") == GRPC_PORT and rp.get("service") == "kafka.ready",
-            kafka.get("readinessProbe"))
+    check("kafka readinessProbe is grpc 50051 service kafka.ready",
+          rp.get("port") == GRPC_PORT and rp.get("service") == "kafka.ready",
+          kafka.get("readinessProbe"))
     sp = (kafka.get("startupProbe") or {}).get("grpc") or {}
-    c.check("kafka startupProbe is grpc 50051 service kafka.broker",
-            sp.get("port") == GRPC_PORT and sp.get("service") == "kafka.broker",
-            kafka.get("startupProbe"))
+    startup = "kafka.broker" if has_broker else "kafka.controller"
+    check(f"kafka startupProbe is grpc 50051 service {startup}",
+          sp.get("port") == GRPC_PORT and sp.get("service") == startup,
+          kafka.get("startupProbe"))
     sprobe = kafka.get("startupProbe") or {}
     budget = (sprobe.get("periodSeconds") or 10) * (sprobe.get("failureThreshold") or 3)
-    c.check("kafka startupProbe allows >= 5 minutes for log recovery",
-            budget >= 300, f"{budget}s")
-    c.check("kafka has no livenessProbe (a fenced broker is not fixed by a restart)",
-            "livenessProbe" not in kafka, kafka.get("livenessProbe"))
+    check("kafka startupProbe allows >= 5 minutes for log recovery",
+          budget >= 300, f"{budget}s")
+    check("kafka has no livenessProbe (a fenced broker is not fixed by a restart)",
+          "livenessProbe" not in kafka, kafka.get("livenessProbe"))
     lp = (side.get("livenessProbe") or {}).get("grpc") or {}
-    c.check(f"{SIDECAR} livenessProbe is grpc 50051 service \"\" (the agent)",
-            lp.get("port") == GRPC_PORT and lp.get("service", "") == "",
-            side.get("livenessProbe"))
+    check(f"{SIDECAR} livenessProbe is grpc 50051 service \"\" (the agent)",
+          lp.get("port") == GRPC_PORT and lp.get("service", "") == "",
+          side.get("livenessProbe"))
     ssp = (side.get("startupProbe") or {}).get("grpc") or {}
-    c.check(f"{SIDECAR} has a grpc startupProbe on 50051 (Kafka starts after it)",
-            ssp.get("port") == GRPC_PORT, side.get("startupProbe"))
-    c.check(f"{SIDECAR} has no readinessProbe (a sidecar's would gate the pod)",
-            "readinessProbe" not in side, side.get("readinessProbe"))
+    check(f"{SIDECAR} has a grpc startupProbe on 50051 (Kafka starts after it)",
+          ssp.get("port") == GRPC_PORT, side.get("startupProbe"))
+    check(f"{SIDECAR} has no readinessProbe (a sidecar's would gate the pod)",
+          "readinessProbe" not in side, side.get("readinessProbe"))
     ports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
-    c.check(f"{SIDECAR} declares containerPort 50051 named grpc",
-            ports.get(GRPC_PORT) == "grpc", ports)
+    check(f"{SIDECAR} declares containerPort 50051 named grpc",
+          ports.get(GRPC_PORT) == "grpc", ports)
     listen = literal(side, "KAFKA_AGENT_GRPC_LISTEN")
-    c.check("KAFKA_AGENT_GRPC_LISTEN (if set) listens on the probed port",
-            listen is None or listen.rsplit(":", 1)[-1] == str(GRPC_PORT), listen)
+    check("KAFKA_AGENT_GRPC_LISTEN (if set) listens on the probed port",
+          listen is None or listen.rsplit(":", 1)[-1] == str(GRPC_PORT), listen)
 
     # --- preStop: the sidecar's /prestop gate, and the grace period around it ----
-    sports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
-    c.check(f"{SIDECAR} declares containerPort {HTTP_PORT} (the HTTP side port)",
-            HTTP_PORT in sports, sports)
-    hlisten = literal(side, "KAFKA_AGENT_HTTP_LISTEN")
-    c.check(f"KAFKA_AGENT_HTTP_LISTEN (if set) listens on {HTTP_PORT}, not off",
-            hlisten is None or (hlisten != "" and
-                                hlisten.rsplit(":", 1)[-1] == str(HTTP_PORT)),
-            repr(hlisten))
-    pre = ((kafka.get("lifecycle") or {}).get("preStop") or {}).get("httpGet") or {}
-    path = pre.get("path") or ""
-    c.check(f"kafka preStop is httpGet {HTTP_PORT} /prestop (the sidecar)",
-            pre.get("port") == HTTP_PORT and path.split("?")[0] == "/prestop"
-            and pre.get("scheme", "HTTP") == "HTTP", kafka.get("lifecycle"))
-    m = re.search(r"[?&]timeout=([^&]*)", path)
-    timeout = parse_timeout(m.group(1)) if m else None
-    c.check("the preStop path sets ?timeout= explicitly (0 < t <= 1h)",
-            timeout is not None and 0 < timeout <= 3600, path)
-    grace = pod.get("terminationGracePeriodSeconds") or 30
-    if timeout is not None:
-        c.check(f"terminationGracePeriodSeconds covers the preStop wait plus "
-                f"a controlled shutdown (>= {timeout:g} + {SHUTDOWN_BUDGET})",
-                grace >= timeout + SHUTDOWN_BUDGET,
-                f"{grace}s < {timeout:g}s + {SHUTDOWN_BUDGET}s")
+    # For pods with brokers: today's rule is the ISR one (a controller-only
+    # pod is in no ISR, so its wait would always end at once); controllers
+    # get the hook with the quorum rule.
+    if has_broker:
+        sports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
+        check(f"{SIDECAR} declares containerPort {HTTP_PORT} (the HTTP side port)",
+              HTTP_PORT in sports, sports)
+        hlisten = literal(side, "KAFKA_AGENT_HTTP_LISTEN")
+        check(f"KAFKA_AGENT_HTTP_LISTEN (if set) listens on {HTTP_PORT}, not off",
+              hlisten is None or (hlisten != "" and
+                                  hlisten.rsplit(":", 1)[-1] == str(HTTP_PORT)),
+              repr(hlisten))
+        pre = ((kafka.get("lifecycle") or {}).get("preStop") or {}).get("httpGet") or {}
+        path = pre.get("path") or ""
+        check(f"kafka preStop is httpGet {HTTP_PORT} /prestop (the sidecar)",
+              pre.get("port") == HTTP_PORT and path.split("?")[0] == "/prestop"
+              and pre.get("scheme", "HTTP") == "HTTP", kafka.get("lifecycle"))
+        m = re.search(r"[?&]timeout=([^&]*)", path)
+        timeout = parse_timeout(m.group(1)) if m else None
+        check("the preStop path sets ?timeout= explicitly (0 < t <= 1h)",
+              timeout is not None and 0 < timeout <= 3600, path)
+        grace = pod.get("terminationGracePeriodSeconds") or 30
+        if timeout is not None:
+            check(f"terminationGracePeriodSeconds covers the preStop wait plus "
+                  f"a controlled shutdown (>= {timeout:g} + {SHUTDOWN_BUDGET})",
+                  grace >= timeout + SHUTDOWN_BUDGET,
+                  f"{grace}s < {timeout:g}s + {SHUTDOWN_BUDGET}s")
     ann = spec.get("template", {}).get("metadata", {}).get("annotations") or {}
     if "prometheus.io/scrape" in ann:
-        c.check(f"scrape annotations point at the sidecar's /metrics on "
-                f"{HTTP_PORT}",
-                ann.get("prometheus.io/scrape") == "true"
-                and ann.get("prometheus.io/port") == str(HTTP_PORT)
-                and ann.get("prometheus.io/path", "/metrics") == "/metrics", ann)
+        check(f"scrape annotations point at the sidecar's /metrics on "
+              f"{HTTP_PORT}",
+              ann.get("prometheus.io/scrape") == "true"
+              and ann.get("prometheus.io/port") == str(HTTP_PORT)
+              and ann.get("prometheus.io/path", "/metrics") == "/metrics", ann)
 
     # --- Environment: the shapes the e2e tests parse ------------------------------
     bad_env = []
@@ -276,53 +371,64 @@ def check_all(docs, args, c):
                     "fieldRef", "secretKeyRef", "configMapKeyRef"):
                 continue
             bad_env.append(f"{ctr['name']}: {e.get('name')}")
-    c.check("every env entry is a literal value or a fieldRef/secretKeyRef/"
-            "configMapKeyRef (no envFrom)", not bad_env, ", ".join(bad_env))
+    check("every env entry is a literal value or a fieldRef/secretKeyRef/"
+          "configMapKeyRef (no envFrom)", not bad_env, ", ".join(bad_env))
     for ctr_name, ctr in ((INIT, init), (SIDECAR, side)):
         env = env_map(ctr)
         for var, path in (("POD_NAME", "metadata.name"),
                           ("POD_NAMESPACE", "metadata.namespace")):
             got = ((env.get(var) or {}).get("valueFrom") or {}).get("fieldRef", {})
-            c.check(f"{ctr_name} {var} comes from the Downward API ({path})",
-                    got.get("fieldPath") == path, env.get(var))
-    differ = [v for v in IDENTITY_ENV if literal(init, v) != literal(side, v)]
-    c.check(f"{INIT} and {SIDECAR} agree on {', '.join(IDENTITY_ENV)}",
-            not differ, ", ".join(f"{v}: {literal(init, v)!r} vs "
-                                  f"{literal(side, v)!r}" for v in differ))
+            check(f"{ctr_name} {var} comes from the Downward API ({path})",
+                  got.get("fieldPath") == path, env.get(var))
+    ienv, senv = env_map(init), env_map(side)
+    differ = [v for v in IDENTITY_ENV if ienv.get(v) != senv.get(v)]
+    check(f"{INIT} and {SIDECAR} agree on the identity variables "
+          f"({', '.join(IDENTITY_ENV)})",
+          not differ, ", ".join(f"{v}: {ienv.get(v)!r} vs {senv.get(v)!r}"
+                                for v in differ))
     headless_name = literal(init, "KAFKA_HEADLESS_SERVICE")
-    c.check("KAFKA_HEADLESS_SERVICE is the StatefulSet's serviceName",
-            headless_name is not None and headless_name == spec.get("serviceName"),
-            f"{headless_name!r} vs serviceName {spec.get('serviceName')!r}")
+    check("KAFKA_HEADLESS_SERVICE is the StatefulSet's serviceName",
+          headless_name is not None and headless_name == spec.get("serviceName"),
+          f"{headless_name!r} vs serviceName {spec.get('serviceName')!r}")
     controllers = literal(init, "KAFKA_CONTROLLERS")
-    try:
-        n_ctrl = int(controllers)
-    except (TypeError, ValueError):
-        n_ctrl = None
-    c.check("KAFKA_CONTROLLERS is an odd number between 1 and replicas",
-            n_ctrl is not None and isinstance(replicas, int)
-            and 1 <= n_ctrl <= replicas and n_ctrl % 2 == 1,
-            f"controllers {controllers!r}, replicas {replicas!r}")
+    n_ctrl = int_or_none(controllers)
+    if roles == "auto":
+        check("KAFKA_CONTROLLERS is an odd number between 1 and replicas",
+              n_ctrl is not None and isinstance(replicas, int)
+              and 1 <= n_ctrl <= replicas and n_ctrl % 2 == 1,
+              f"controllers {controllers!r}, replicas {replicas!r}")
+    elif roles == "controller":
+        check("KAFKA_CONTROLLERS equals the controllers' replicas, odd",
+              n_ctrl is not None and n_ctrl == replicas and n_ctrl % 2 == 1,
+              f"controllers {controllers!r}, replicas {replicas!r}")
+    else:
+        check("KAFKA_CONTROLLERS is an odd number >= 1",
+              n_ctrl is not None and n_ctrl >= 1 and n_ctrl % 2 == 1, controllers)
     if args.expect_controllers is not None:
-        c.check(f"KAFKA_CONTROLLERS is {args.expect_controllers}",
-                n_ctrl == args.expect_controllers, controllers)
+        check(f"KAFKA_CONTROLLERS is {args.expect_controllers}",
+              n_ctrl == args.expect_controllers, controllers)
     if args.expect_cluster_domain:
-        c.check(f"KAFKA_CLUSTER_DOMAIN is {args.expect_cluster_domain}",
-                literal(init, "KAFKA_CLUSTER_DOMAIN") == args.expect_cluster_domain,
-                literal(init, "KAFKA_CLUSTER_DOMAIN"))
+        check(f"KAFKA_CLUSTER_DOMAIN is {args.expect_cluster_domain}",
+              literal(init, "KAFKA_CLUSTER_DOMAIN") == args.expect_cluster_domain,
+              literal(init, "KAFKA_CLUSTER_DOMAIN"))
+    for var in ("KAFKA_BROKER_SECURITY_PROTOCOL", "KAFKA_CONTROLLER_SECURITY_PROTOCOL"):
+        v = literal(init, var)
+        check(f"{var} (if set) is one of {', '.join(PROTOCOLS)}",
+              v is None or v in PROTOCOLS, v)
     kenv = env_map(kafka)
     leaking = sorted(n for n in kenv if n.startswith("KAFKA_") and n not in KAFKA_JVM_ENV)
-    c.check("the Kafka container sets no KAFKA_* server property by env "
-            "(the image would append it over the agent's file)",
-            not leaking, ", ".join(leaking))
-    c.check("enableServiceLinks is false (no KAFKA_SERVICE_* / KAFKA_PORT_* env)",
-            pod.get("enableServiceLinks") is False, pod.get("enableServiceLinks"))
+    check("the Kafka container sets no KAFKA_* server property by env "
+          "(the image would append it over the agent's file)",
+          not leaking, ", ".join(leaking))
+    check("enableServiceLinks is false (no KAFKA_SERVICE_* / KAFKA_PORT_* env)",
+          pod.get("enableServiceLinks") is False, pod.get("enableServiceLinks"))
 
     # --- CLUSTER_ID ---------------------------------------------------------------
     cid = kenv.get("CLUSTER_ID") or {}
     ref = (cid.get("valueFrom") or {})
     kref = ref.get("secretKeyRef") or ref.get("configMapKeyRef")
-    c.check("CLUSTER_ID comes from a secretKeyRef or configMapKeyRef",
-            "value" not in cid and kref is not None, cid)
+    check("CLUSTER_ID comes from a secretKeyRef or configMapKeyRef",
+          "value" not in cid and kref is not None, cid)
     if kref:
         kind = "Secret" if "secretKeyRef" in ref else "ConfigMap"
         objs = find(docs, kind, kref.get("name"))
@@ -337,65 +443,70 @@ def check_all(docs, args, c):
             else:
                 raw = ((o.get("stringData") or {}).get(kref.get("key"))
                        or (o.get("data") or {}).get(kref.get("key")))
-        c.check(f"the {kind} {kref.get('name')!r} holds key {kref.get('key')!r}",
-                raw is not None, "missing from the build")
+        check(f"the {kind} {kref.get('name')!r} holds key {kref.get('key')!r}",
+              raw is not None, "missing from the build")
         if raw is not None:
-            c.check("CLUSTER_ID is a KRaft cluster id (22 chars base64url, 16 bytes)",
-                    valid_cluster_id(raw), repr(raw))
+            check("CLUSTER_ID is a KRaft cluster id (22 chars base64url, 16 bytes)",
+                  valid_cluster_id(raw), repr(raw))
         if kind == "Secret" and kref.get("optional"):
-            c.check("CLUSTER_ID's secretKeyRef is not optional", False,
-                    "optional: true would start Kafka with the image's default id")
+            check("CLUSTER_ID's secretKeyRef is not optional", False,
+                  "optional: true would start Kafka with the image's default id")
+    icid = env_map(init).get("CLUSTER_ID")
+    check(f"{INIT} gets CLUSTER_ID (identity guard) from the same reference "
+          "as the Kafka container",
+          icid is not None and icid.get("valueFrom") == cid.get("valueFrom"),
+          icid)
     sts_text = yaml.safe_dump(sts)
-    c.check("no controller.quorum.voters anywhere in the StatefulSet",
-            "controller.quorum.voters" not in sts_text
-            and "CONTROLLER_QUORUM_VOTERS" not in sts_text)
+    check("no controller.quorum.voters anywhere in the StatefulSet",
+          "controller.quorum.voters" not in sts_text
+          and "CONTROLLER_QUORUM_VOTERS" not in sts_text)
     voters_in_cm = [cm["metadata"]["name"] for cm in find(docs, "ConfigMap")
                     for v in (cm.get("data") or {}).values()
                     if re.search(r"^\s*controller\.quorum\.voters\s*[=:]", str(v), re.M)]
-    c.check("no ConfigMap sets controller.quorum.voters", not voters_in_cm,
-            ", ".join(voters_in_cm))
-    c.check("no CLUSTER_ID literal anywhere in the StatefulSet",
-            not re.search(r"CLUSTER_ID\W+value:", sts_text))
+    check("no ConfigMap sets controller.quorum.voters", not voters_in_cm,
+          ", ".join(voters_in_cm))
+    check("no CLUSTER_ID literal anywhere in the StatefulSet",
+          not re.search(r"CLUSTER_ID\W+value:", sts_text))
 
     # --- Security -------------------------------------------------------------------
     psc = pod.get("securityContext") or {}
-    c.check("pod runAsNonRoot: true", psc.get("runAsNonRoot") is True, psc)
+    check("pod runAsNonRoot: true", psc.get("runAsNonRoot") is True, psc)
     for f in ("runAsUser", "runAsGroup", "fsGroup"):
         v = psc.get(f)
-        c.check(f"pod {f} is a numeric non-root id",
-                isinstance(v, int) and not isinstance(v, bool) and v > 0, v)
-    c.check("pod seccompProfile is RuntimeDefault",
-            (psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault",
-            psc.get("seccompProfile"))
-    c.check("pod does not mount a service account token",
-            pod.get("automountServiceAccountToken") is False,
-            pod.get("automountServiceAccountToken"))
+        check(f"pod {f} is a numeric non-root id",
+              isinstance(v, int) and not isinstance(v, bool) and v > 0, v)
+    check("pod seccompProfile is RuntimeDefault",
+          (psc.get("seccompProfile") or {}).get("type") == "RuntimeDefault",
+          psc.get("seccompProfile"))
+    check("pod does not mount a service account token",
+          pod.get("automountServiceAccountToken") is False,
+          pod.get("automountServiceAccountToken"))
     for flag in ("hostNetwork", "hostPID", "hostIPC"):
-        c.check(f"pod does not use {flag}", not pod.get(flag))
+        check(f"pod does not use {flag}", not pod.get(flag))
     for ctr in inits + mains:
         sc = ctr.get("securityContext") or {}
         n = ctr.get("name")
-        c.check(f"{n}: readOnlyRootFilesystem: true",
-                sc.get("readOnlyRootFilesystem") is True, sc)
-        c.check(f"{n}: allowPrivilegeEscalation: false",
-                sc.get("allowPrivilegeEscalation") is False, sc)
+        check(f"{n}: readOnlyRootFilesystem: true",
+              sc.get("readOnlyRootFilesystem") is True, sc)
+        check(f"{n}: allowPrivilegeEscalation: false",
+              sc.get("allowPrivilegeEscalation") is False, sc)
         caps = sc.get("capabilities") or {}
-        c.check(f"{n}: capabilities drop ALL, add none",
-                "ALL" in (caps.get("drop") or []) and not caps.get("add"), caps)
-        c.check(f"{n}: not privileged", not sc.get("privileged"))
+        check(f"{n}: capabilities drop ALL, add none",
+              "ALL" in (caps.get("drop") or []) and not caps.get("add"), caps)
+        check(f"{n}: not privileged", not sc.get("privileged"))
         uid = sc.get("runAsUser", psc.get("runAsUser"))
-        c.check(f"{n}: runs as a non-root uid", isinstance(uid, int) and uid > 0,
-                uid)
+        check(f"{n}: runs as a non-root uid", isinstance(uid, int) and uid > 0,
+              uid)
         if sc.get("runAsNonRoot") is False:
-            c.check(f"{n}: does not override runAsNonRoot", False)
+            check(f"{n}: does not override runAsNonRoot", False)
         res = ctr.get("resources") or {}
-        c.check(f"{n}: has cpu/memory requests and a memory limit",
-                all(k in (res.get("requests") or {}) for k in ("cpu", "memory"))
-                and "memory" in (res.get("limits") or {}), res)
+        check(f"{n}: has cpu/memory requests and a memory limit",
+              all(k in (res.get("requests") or {}) for k in ("cpu", "memory"))
+              and "memory" in (res.get("limits") or {}), res)
     sas = find(docs, "ServiceAccount", pod.get("serviceAccountName"))
-    c.check("the pod's ServiceAccount exists and does not automount a token",
-            bool(sas) and sas[0].get("automountServiceAccountToken") is False,
-            pod.get("serviceAccountName"))
+    check("the pod's ServiceAccount exists and does not automount a token",
+          bool(sas) and sas[0].get("automountServiceAccountToken") is False,
+          pod.get("serviceAccountName"))
 
     # --- Volumes ----------------------------------------------------------------------
     vols = {v["name"]: v for v in pod.get("volumes", []) or []}
@@ -404,94 +515,199 @@ def check_all(docs, args, c):
     out = literal(init, "KAFKA_AGENT_OUTPUT") or ""
     out_dir = out.rsplit("/", 1)[0]
     shared = imounts.get(out_dir)
-    c.check(f"{INIT} writes KAFKA_AGENT_OUTPUT into a writable emptyDir",
-            shared is not None and not shared.get("readOnly")
-            and "emptyDir" in vols.get(shared["name"], {}),
-            f"output {out!r}, mounts {sorted(imounts)}")
+    check(f"{INIT} writes KAFKA_AGENT_OUTPUT into a writable emptyDir",
+          shared is not None and not shared.get("readOnly")
+          and "emptyDir" in vols.get(shared["name"], {}),
+          f"output {out!r}, mounts {sorted(imounts)}")
     kshared = kmounts.get("/mnt/shared/config")
-    c.check("kafka reads that same volume at /mnt/shared/config",
-            shared is not None and kshared is not None
-            and kshared["name"] == shared["name"],
-            f"kafka mounts {sorted(kmounts)}")
-    c.check("the rendered file is server.properties (what the image reads)",
-            out.endswith("/server.properties"), out)
+    check("kafka reads that same volume at /mnt/shared/config",
+          shared is not None and kshared is not None
+          and kshared["name"] == shared["name"],
+          f"kafka mounts {sorted(kmounts)}")
+    check("the rendered file is server.properties (what the image reads)",
+          out.endswith("/server.properties"), out)
     base_cfg = literal(init, "KAFKA_BASE_CONFIG")
+    base_props = {}
     if base_cfg is not None:
-        bdir = base_cfg.rsplit("/", 1)[0]
-        bm = imounts.get(bdir)
-        cm_name = (vols.get(bm["name"], {}).get("configMap") or {}).get("name") if bm else None
-        cms = find(docs, "ConfigMap", cm_name) if cm_name else []
-        key = base_cfg.rsplit("/", 1)[1]
-        c.check(f"KAFKA_BASE_CONFIG comes from a ConfigMap in the build "
-                f"holding {key}",
-                bool(cms) and key in (cms[0].get("data") or {}),
-                f"{base_cfg!r} mounted from {cm_name!r}")
+        for path in [p.strip() for p in base_cfg.split(",") if p.strip()]:
+            bdir, key = path.rsplit("/", 1)
+            bm = imounts.get(bdir)
+            vol = vols.get(bm["name"], {}) if bm else {}
+            if "configMap" in vol:
+                cms = find(docs, "ConfigMap", vol["configMap"].get("name"))
+                data = (cms[0].get("data") or {}) if cms else {}
+                check(f"KAFKA_BASE_CONFIG file {path} comes from a ConfigMap "
+                      f"in the build holding {key}", key in data,
+                      f"mounted from {vol['configMap'].get('name')!r}")
+                base_props.update(properties_of(data.get(key, "")))
+            else:
+                check(f"KAFKA_BASE_CONFIG file {path} comes from a mounted "
+                      "ConfigMap or Secret", "secret" in vol,
+                      f"mounts {sorted(imounts)}")
+    dm_init = next((m for m in (init.get("volumeMounts") or [])
+                    if m.get("name") == "data"), None)
+    check(f"{INIT} mounts the data volume read-only (identity guard)",
+          dm_init is not None and dm_init.get("readOnly") is True, dm_init)
+    log_dirs = [d.strip() for d in base_props.get("log.dirs", "").split(",") if d.strip()]
+    if dm_init is not None and log_dirs:
+        check(f"{INIT} sees every log.dirs entry of the base config on the data "
+              "volume (the guard reads meta.properties there)",
+              all(d == dm_init["mountPath"] or d.startswith(dm_init["mountPath"] + "/")
+                  for d in log_dirs), f"log.dirs {log_dirs}, mount {dm_init['mountPath']}")
     for path in KAFKA_WRITABLE:
         m = kmounts.get(path)
-        c.check(f"kafka has a writable volume at {path}",
-                m is not None and not m.get("readOnly"), sorted(kmounts))
+        check(f"kafka has a writable volume at {path}",
+              m is not None and not m.get("readOnly"), sorted(kmounts))
     vcts = {v["metadata"]["name"]: v for v in spec.get("volumeClaimTemplates", [])}
     dm = kmounts.get("/var/lib/kafka/data")
-    c.check("/var/lib/kafka/data is the volumeClaimTemplate `data`",
-            "data" in vcts and dm is not None and dm["name"] == "data",
-            sorted(vcts))
+    check("/var/lib/kafka/data is the volumeClaimTemplate `data`",
+          "data" in vcts and dm is not None and dm["name"] == "data",
+          sorted(vcts))
+    secure = any(literal(init, v) not in (None, "PLAINTEXT") for v in
+                 ("KAFKA_BROKER_SECURITY_PROTOCOL", "KAFKA_CONTROLLER_SECURITY_PROTOCOL"))
+    if secure:
+        check("with TLS/SASL listeners, kafka mounts a Secret volume (keystores)",
+              any("secret" in vols.get(m["name"], {}) for m in kmounts.values()),
+              sorted(kmounts))
+        pf = literal(side, "KAFKA_AGENT_KAFKA_PROP_FILE")
+        pm = mounts(side).get(pf.rsplit("/", 1)[0]) if pf else None
+        check(f"with TLS/SASL listeners, {SIDECAR} reads its client properties "
+              "from a Secret (KAFKA_AGENT_KAFKA_PROP_FILE)",
+              pm is not None and "secret" in vols.get(pm["name"], {}), pf)
 
     # --- Services and ports -------------------------------------------------------------
+    bport = literal(init, "KAFKA_BROKER_PORT") or "9092"
+    cport = literal(init, "KAFKA_CONTROLLER_PORT") or "29093"
     hs = find(docs, "Service", spec.get("serviceName"))
     h = hs[0]["spec"] if hs else {}
-    c.check("the serviceName Service exists", bool(hs), spec.get("serviceName"))
-    c.check("headless Service: clusterIP None", h.get("clusterIP") == "None",
-            h.get("clusterIP"))
-    c.check("headless Service: publishNotReadyAddresses true",
-            h.get("publishNotReadyAddresses") is True,
-            h.get("publishNotReadyAddresses"))
-    hports = {p.get("name"): p.get("port") for p in h.get("ports", [])}
-    c.check("headless Service ports: 9092 tcp-kafka-int, 29093 tcp-kafka-ctrl",
-            hports.get("tcp-kafka-int") == 9092
-            and hports.get("tcp-kafka-ctrl") == 29093, hports)
+    check("the serviceName Service exists", bool(hs), spec.get("serviceName"))
+    check("headless Service: clusterIP None", h.get("clusterIP") == "None",
+          h.get("clusterIP"))
+    check("headless Service: publishNotReadyAddresses true",
+          h.get("publishNotReadyAddresses") is True,
+          h.get("publishNotReadyAddresses"))
+    hports = {p.get("name"): str(p.get("port")) for p in h.get("ports", [])}
+    want = {}
+    if has_broker:
+        want["tcp-kafka-int"] = bport
+    if has_ctrl_listener:
+        want["tcp-kafka-ctrl"] = cport
+    check(f"headless Service ports are {want}", hports == want, hports)
     hsel = h.get("selector") or {}
-    c.check("headless Service selects the pods",
-            bool(hsel) and all(pod_labels.get(k) == v for k, v in hsel.items()),
-            hsel)
+    check("headless Service selects the pods", selects(hsel, pod_labels), hsel)
+    if others:
+        check("headless Service selects no pod of the other StatefulSet",
+              not any(selects(hsel, lab) for lab in other_labels), hsel)
     clients = [s for s in find(docs, "Service")
                if s["spec"].get("clusterIP") != "None"]
-    c.check("a client Service on 9092 selects the pods",
-            any(any(p.get("port") == 9092 for p in s["spec"].get("ports", []))
-                and all(pod_labels.get(k) == v
-                        for k, v in (s["spec"].get("selector") or {}).items())
-                and s["spec"].get("selector") for s in clients),
-            [s["metadata"]["name"] for s in clients])
-    kports = {p.get("name"): p.get("containerPort") for p in kafka.get("ports", [])}
-    c.check("kafka containerPorts match KAFKA_BROKER_PORT / KAFKA_CONTROLLER_PORT",
-            str(kports.get("tcp-kafka-int")) == (literal(init, "KAFKA_BROKER_PORT") or "9092")
-            and str(kports.get("tcp-kafka-ctrl"))
-            == (literal(init, "KAFKA_CONTROLLER_PORT") or "29093"), kports)
+    if has_broker:
+        check(f"a client Service on {bport} selects the pods",
+              any(any(str(p.get("port")) == bport for p in s["spec"].get("ports", []))
+                  and selects(s["spec"].get("selector") or {}, pod_labels)
+                  for s in clients),
+              [s["metadata"]["name"] for s in clients])
+    else:
+        check("no client Service selects a controller (clients never talk to them)",
+              not any(selects(s["spec"].get("selector") or {}, pod_labels)
+                      for s in clients),
+              [s["metadata"]["name"] for s in clients])
+    kports = {p.get("name"): str(p.get("containerPort")) for p in kafka.get("ports", [])}
+    check(f"kafka containerPorts are {want} (KAFKA_BROKER_PORT / "
+          "KAFKA_CONTROLLER_PORT, per role)", kports == want, kports)
 
     # --- PodDisruptionBudget --------------------------------------------------------------
-    pdbs = find(docs, "PodDisruptionBudget")
+    pdbs = [p for p in find(docs, "PodDisruptionBudget")
+            if selects((p["spec"].get("selector") or {}).get("matchLabels") or {},
+                       pod_labels)]
     p = pdbs[0]["spec"] if pdbs else {}
-    c.check("a PodDisruptionBudget with maxUnavailable 1",
-            len(pdbs) == 1 and p.get("maxUnavailable") == 1
-            and "minAvailable" not in p, p)
-    psel = (p.get("selector") or {}).get("matchLabels") or {}
-    c.check("the PodDisruptionBudget selects the pods",
-            bool(psel) and all(pod_labels.get(k) == v for k, v in psel.items()),
-            psel)
+    check("exactly one PodDisruptionBudget selects the pods, maxUnavailable 1",
+          len(pdbs) == 1 and p.get("maxUnavailable") == 1
+          and "minAvailable" not in p, [x["metadata"]["name"] for x in pdbs] or p)
+    if others and pdbs:
+        psel = (p.get("selector") or {}).get("matchLabels") or {}
+        check("its PodDisruptionBudget selects no pod of the other StatefulSet",
+              not any(selects(psel, lab) for lab in other_labels), psel)
 
 
-def _pod(docs):
-    return find(docs, "StatefulSet")[0]["spec"]["template"]["spec"]
+def check_topology(docs, stss, c):
+    """Brokers that point at a separate controller StatefulSet: consistency."""
+    for b in stss:
+        benv = containers(b).get(INIT, {})
+        target = literal(benv, "KAFKA_CONTROLLER_STATEFULSET")
+        if target is None or target == b["metadata"]["name"]:
+            continue
+        name = b["metadata"]["name"]
+        ctrl = [s for s in stss if s["metadata"]["name"] == target]
+        if not c.check(f"{name}: KAFKA_CONTROLLER_STATEFULSET {target!r} is a "
+                       "StatefulSet in the build", bool(ctrl)):
+            continue
+        cs = ctrl[0]
+        cenv = containers(cs).get(INIT, {})
+        c.check(f"{name}: KAFKA_PROCESS_ROLES is broker (its voters are "
+                f"{target}'s pods)", roles_of(b) == "broker", roles_of(b))
+        c.check(f"{target}: KAFKA_PROCESS_ROLES is controller",
+                roles_of(cs) == "controller", roles_of(cs))
+        c.check(f"{name}: KAFKA_CONTROLLER_SERVICE is {target}'s serviceName",
+                literal(benv, "KAFKA_CONTROLLER_SERVICE")
+                == cs["spec"].get("serviceName"),
+                f"{literal(benv, 'KAFKA_CONTROLLER_SERVICE')!r} vs "
+                f"{cs['spec'].get('serviceName')!r}")
+        n_b = int_or_none(literal(benv, "KAFKA_CONTROLLERS"))
+        c.check(f"{name}: KAFKA_CONTROLLERS equals {target}'s replicas",
+                n_b is not None and n_b == cs["spec"].get("replicas"),
+                f"{n_b} vs {cs['spec'].get('replicas')}")
+        c_off = int_or_none(literal(cenv, "KAFKA_NODE_ID_OFFSET") or "0")
+        bc_off = int_or_none(literal(benv, "KAFKA_CONTROLLER_NODE_ID_OFFSET")
+                             or literal(benv, "KAFKA_NODE_ID_OFFSET") or "0")
+        c.check(f"{name}: KAFKA_CONTROLLER_NODE_ID_OFFSET is {target}'s "
+                "KAFKA_NODE_ID_OFFSET (the voters' ids)", c_off == bc_off,
+                f"{bc_off} vs {c_off}")
+        b_off = int_or_none(literal(benv, "KAFKA_NODE_ID_OFFSET") or "0")
+        b_n = b["spec"].get("replicas") or 0
+        c_n = cs["spec"].get("replicas") or 0
+        ok = (None not in (b_off, c_off)
+              and (b_off >= c_off + c_n or b_off + b_n <= c_off))
+        c.check(f"node ids never overlap: {target} {c_off}..{(c_off or 0) + c_n - 1}, "
+                f"{name} from {b_off} (brokers above the controllers)",
+                ok and b_off >= (c_off or 0) + c_n,
+                f"controllers {c_off}+{c_n}, brokers {b_off}+{b_n}")
+        for var, default in (("KAFKA_CONTROLLER_PORT", "29093"),
+                             ("KAFKA_CLUSTER_DOMAIN", "cluster.local"),
+                             ("KAFKA_CONTROLLER_SECURITY_PROTOCOL", "PLAINTEXT"),
+                             ("KAFKA_CONTROLLER_LISTENER_NAME", "CONTROLLER")):
+            bv = literal(benv, var) or default
+            cv = literal(cenv, var) or default
+            c.check(f"{name} and {target} agree on {var}", bv == cv, f"{bv} vs {cv}")
+        bk = env_map(containers(b).get(KAFKA, {})).get("CLUSTER_ID")
+        ck = env_map(containers(cs).get(KAFKA, {})).get("CLUSTER_ID")
+        c.check(f"{name} and {target} read the same CLUSTER_ID", bk == ck and bk,
+                f"{bk} vs {ck}")
 
 
-def _ctr(docs, name):
-    pod = _pod(docs)
+def _pod(docs, sts="kafka"):
+    return find(docs, "StatefulSet", sts)[0]["spec"]["template"]["spec"]
+
+
+def _ctr(docs, name, sts="kafka"):
+    pod = _pod(docs, sts)
     return next(x for x in pod.get("initContainers", []) + pod["containers"]
                 if x["name"] == name)
 
 
-def _set_env(docs, ctr, name, entry):
-    env = _ctr(docs, ctr).setdefault("env", [])
+def _set_env(docs, ctr, name, entry, sts="kafka"):
+    env = _ctr(docs, ctr, sts).setdefault("env", [])
     env[:] = [e for e in env if e["name"] != name] + [dict(entry, name=name)]
+
+
+def _set_both(docs, name, value, sts="kafka"):
+    for ctr in (INIT, SIDECAR):
+        _set_env(docs, ctr, name, {"value": value}, sts)
+
+
+def _add_to_configmap(docs, line):
+    cm = next(c for c in find(docs, "ConfigMap")
+              if "server.properties" in (c.get("data") or {}))
+    cm["data"]["server.properties"] += line
 
 
 # Each breakage, and a phrase of the check that must catch it.
@@ -539,7 +755,7 @@ MUTATIONS = [
      "agree on"),
     ("more controllers than replicas",
      lambda d: [_set_env(d, n, "KAFKA_CONTROLLERS", {"value": "7"}) for n in (INIT, SIDECAR)],
-     "KAFKA_CONTROLLERS is an odd number"),
+     "KAFKA_CONTROLLERS "),
     ("Kafka container gets a no-longer-writable /tmp",
      lambda d: [m.update(readOnly=True) for m in _ctr(d, KAFKA)["volumeMounts"]
                 if m["mountPath"] == "/tmp"],
@@ -548,6 +764,26 @@ MUTATIONS = [
      lambda d: _pod(d)["initContainers"].reverse(), "in that order"),
     ("service links back on",
      lambda d: _pod(d).update(enableServiceLinks=True), "enableServiceLinks"),
+    ("init mounts the data volume read-write",
+     lambda d: [m.update(readOnly=False) for m in _ctr(d, INIT)["volumeMounts"]
+                if m["name"] == "data"],
+     "mounts the data volume read-only"),
+    ("init has no CLUSTER_ID for the identity guard",
+     lambda d: _ctr(d, INIT).update(env=[e for e in _ctr(d, INIT)["env"]
+                                         if e["name"] != "CLUSTER_ID"]),
+     "gets CLUSTER_ID (identity guard)"),
+    ("a keystore password in the base ConfigMap",
+     lambda d: _add_to_configmap(d, "\nssl.keystore.password=changeit\n"),
+     "no ConfigMap holds a password"),
+    ("init and sidecar disagree on the broker security protocol",
+     lambda d: _set_env(d, SIDECAR, "KAFKA_BROKER_SECURITY_PROTOCOL", {"value": "SSL"}),
+     "agree on the identity variables"),
+    ("an unknown security protocol",
+     lambda d: _set_both(d, "KAFKA_BROKER_SECURITY_PROTOCOL", "TLS"),
+     "is one of PLAINTEXT"),
+    ("TLS listeners without a mounted keystore",
+     lambda d: _set_both(d, "KAFKA_BROKER_SECURITY_PROTOCOL", "SSL"),
+     "kafka mounts a Secret volume"),
     ("grace period shorter than the preStop wait plus a shutdown",
      lambda d: _pod(d).update(terminationGracePeriodSeconds=300),
      "terminationGracePeriodSeconds covers the preStop wait"),
@@ -568,6 +804,40 @@ MUTATIONS = [
      "KAFKA_AGENT_HTTP_LISTEN"),
 ]
 
+# Breakages of the dedicated-controllers topology (two StatefulSets).
+DEDICATED_MUTATIONS = [
+    ("controllers scaled to 5 but the brokers still name 3",
+     lambda d: find(d, "StatefulSet", "kafka-controller")[0]["spec"].update(replicas=5),
+     "KAFKA_CONTROLLERS equals kafka-controller's replicas"),
+    ("broker node ids overlap the controllers'",
+     lambda d: _set_both(d, "KAFKA_NODE_ID_OFFSET", "1"), "node ids never overlap"),
+    ("the client Service selects the controllers too",
+     lambda d: find(d, "Service", "kafka")[0]["spec"]["selector"].pop(
+         "app.kubernetes.io/component"),
+     "no client Service selects a controller"),
+    ("the brokers' PDB counts the controllers",
+     lambda d: find(d, "PodDisruptionBudget", "kafka")[0]["spec"]["selector"][
+         "matchLabels"].pop("app.kubernetes.io/component"),
+     "selects no pod of the other StatefulSet"),
+    ("controllers' startup probe asks kafka.broker",
+     lambda d: _ctr(d, KAFKA, "kafka-controller")["startupProbe"]["grpc"].update(
+         service="kafka.broker"),
+     "startupProbe is grpc 50051 service kafka.controller"),
+    ("brokers point at a StatefulSet that does not exist",
+     lambda d: _set_both(d, "KAFKA_CONTROLLER_STATEFULSET", "kafka-ctrl"),
+     "is a StatefulSet in the build"),
+    ("brokers name another controller Service",
+     lambda d: _set_both(d, "KAFKA_CONTROLLER_SERVICE", "kafka-headless"),
+     "KAFKA_CONTROLLER_SERVICE is kafka-controller's serviceName"),
+    ("brokers keep auto roles",
+     lambda d: _set_both(d, "KAFKA_PROCESS_ROLES", "auto"),
+     "KAFKA_PROCESS_ROLES is broker"),
+    ("the controller listener protocol differs",
+     lambda d: _set_both(d, "KAFKA_CONTROLLER_SECURITY_PROTOCOL", "SSL",
+                         "kafka-controller"),
+     "agree on KAFKA_CONTROLLER_SECURITY_PROTOCOL"),
+]
+
 
 def self_test(docs, args):
     import copy
@@ -578,7 +848,10 @@ def self_test(docs, args):
     if base.failed:
         bad.append("unmodified manifest")
         print(f"FAIL - the unmodified manifest already fails: {base.failed}")
-    for what, mutate, phrase in MUTATIONS:
+    mutations = MUTATIONS
+    if len(find(docs, "StatefulSet")) > 1:
+        mutations = MUTATIONS + DEDICATED_MUTATIONS
+    for what, mutate, phrase in mutations:
         d = copy.deepcopy(docs)
         mutate(d)
         c = Checker(quiet=True)

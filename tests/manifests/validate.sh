@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Offline checks of the Kubernetes manifests, as `make test` runs them:
 #
-#   1. `kustomize build` the base and the example overlay;
+#   1. `kustomize build` the base, the example and dedicated-controllers
+#      overlays, and the TLS component on the base and on the dedicated
+#      topology;
 #   2. validate every object with kubectl-validate against the Kubernetes
 #      OpenAPI schemas of each of K8S_VERSIONS (default "1.29 1.30": the first
 #      release with native sidecars on by default, and the newest schemas
@@ -84,6 +86,25 @@ validate_target base "$repo/manifests/base" \
 validate_target overlay-example "$repo/manifests/overlays/example" \
   --expect-namespace streaming --expect-replicas 5 --expect-controllers 3 \
   --expect-cluster-domain k8s.example.internal
+validate_target overlay-dedicated-controllers "$repo/manifests/overlays/dedicated-controllers" \
+  --expect-namespace kafka --expect-replicas 3 --expect-controller-replicas 3 \
+  --expect-controllers 3 --expect-cluster-domain cluster.local
+
+# The TLS component, on the base and on the dedicated topology: a throwaway
+# kustomization beside them (kustomize takes relative paths only).
+for top in base overlays/dedicated-controllers; do
+  dir=$(mktemp -d "$repo/manifests/.validate-tls.XXXXXX")
+  printf 'resources: [%s]\ncomponents: [%s]\n' \
+    "$(realpath --relative-to="$dir" "$repo/manifests/$top")" \
+    "$(realpath --relative-to="$dir" "$repo/manifests/components/tls")" \
+    >"$dir/kustomization.yaml"
+  name="tls-on-${top##*/}"
+  validate_target "$name" "$dir" --expect-namespace kafka --expect-replicas 3
+  rm -rf "$dir"
+  if [ -s "$work/$name.yaml" ] && ! grep -q 'KAFKA_BROKER_SECURITY_PROTOCOL' "$work/$name.yaml"; then
+    fail "$name: the component did not switch the protocols"
+  fi
+done
 
 # --- Negative controls: the checks above must be able to fail. -------------------
 base_yaml="$work/base.yaml"
@@ -112,6 +133,17 @@ if [ -s "$base_yaml" ]; then
   else
     not_ok "negative control: check_manifests.py --self-test"
     grep -v '^ok - ' "$work/self.out" | sed 's/^/    /'
+  fi
+fi
+ded_yaml="$work/overlay-dedicated-controllers.yaml"
+if [ -s "$ded_yaml" ]; then
+  if "$python" "$here/check_manifests.py" --self-test "$ded_yaml" \
+    --expect-namespace kafka --expect-replicas 3 --expect-controller-replicas 3 \
+    >"$work/self-ded.out" 2>&1; then
+    ok "negative control: check_manifests.py catches every breakage of the dedicated topology ($(tail -n 1 "$work/self-ded.out"))"
+  else
+    not_ok "negative control: check_manifests.py --self-test on the dedicated topology"
+    grep -v '^ok - ' "$work/self-ded.out" | sed 's/^/    /'
   fi
 fi
 

@@ -21,6 +21,9 @@
 //       producer's --acked-file); --timeout counts from then.
 //   --progress-file PATH: every second, the counts so far as one JSON line
 //       (replaced atomically), for a watcher to show.
+//   -X key=value (any command, repeatable): a librdkafka client property,
+//       e.g. -X security.protocol=SASL_SSL -X ssl.ca.location=ca.pem; set
+//       after the tool's own, so it can change them.
 #include <librdkafka/rdkafka.h>
 #include <signal.h>
 #include <unistd.h>
@@ -42,6 +45,7 @@ struct Args {
   std::string cmd, bootstrap, topic, acked_file, expect_file, stop_file;
   int partitions = 3, replication = 3;
   std::vector<std::pair<std::string, std::string>> configs;
+  std::vector<std::pair<std::string, std::string>> client;  // -X
   double rate = 100;
   long count = -1;
   double duration = -1, timeout = 60;
@@ -75,6 +79,11 @@ Args Parse(int argc, char** argv) {
       size_t eq = kv.find('=');
       if (eq == std::string::npos) Usage("-c wants key=value");
       a.configs.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    } else if (k == "-X") {
+      std::string kv = next();
+      size_t eq = kv.find('=');
+      if (eq == std::string::npos) Usage("-X wants key=value");
+      a.client.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
     } else if (k == "--rate") a.rate = std::atof(next().c_str());
     else if (k == "--count") a.count = std::atol(next().c_str());
     else if (k == "--duration") a.duration = std::atof(next().c_str());
@@ -96,9 +105,10 @@ rd_kafka_conf_t* Conf(const Args& a,
   char err[512];
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   extra.emplace_back("bootstrap.servers", a.bootstrap.c_str());
+  for (auto& [k, v] : a.client) extra.emplace_back(k.c_str(), v.c_str());
   for (auto& [k, v] : extra) {
     if (rd_kafka_conf_set(conf, k, v, err, sizeof(err)) != RD_KAFKA_CONF_OK) {
-      std::fprintf(stderr, "kafka-test-tool: %s=%s: %s\n", k, v, err);
+      std::fprintf(stderr, "kafka-test-tool: %s: %s\n", k, err);  // no value: it may be a password
       std::exit(2);
     }
   }

@@ -214,6 +214,10 @@ class FakeFilesystem : public Filesystem {
     return dirs_.count(path) > 0;
   }
 
+  bool Exists(const std::string& path) override {
+    return dirs_.count(path) > 0 || files_.count(path) > 0;
+  }
+
  private:
   class File : public WritableFile {
    public:

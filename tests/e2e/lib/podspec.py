@@ -72,9 +72,12 @@ def main():
 
     with open(args.manifest, encoding="utf-8") as f:
         docs = [d for d in yaml.safe_load_all(f) if d]
-    stss = [d for d in docs if d.get("kind") == "StatefulSet"]
+    # The pod's StatefulSet (a build may hold several, e.g. brokers and
+    # dedicated controllers).
+    stss = [d for d in docs if d.get("kind") == "StatefulSet"
+            and args.pod_name.rpartition("-")[0] == d["metadata"]["name"]]
     if len(stss) != 1:
-        die(f"expected one StatefulSet, found {len(stss)}")
+        die(f"expected one StatefulSet for pod {args.pod_name!r}, found {len(stss)}")
     sts = stss[0]
     spec = sts["spec"]
     pod = spec["template"]["spec"]

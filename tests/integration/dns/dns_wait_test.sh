@@ -19,6 +19,14 @@
 #      and names the missing one; POD_NAME from the environment beats the
 #      host name (a broker-only pod, kafka-3).
 #   5. timing: init when every name already resolves, 20 runs, median.
+#   6. the DNS server stops (dnsmasq SIGSTOPped) while init waits: init logs
+#      that the DNS server does not answer and keeps waiting; once it runs
+#      again (SIGCONT, the names published meanwhile) init exits 0 with the
+#      config written.
+#   7. a DNS server that never answers (a UDP socket that reads and drops;
+#      resolv.conf `options timeout:5 attempts:5`, so getaddrinfo would block
+#      for minutes): --dns-timeout 2s exits 1 within 2.5s, naming the silent
+#      server; SIGTERM during the wait exits within 200ms (both measured).
 #
 # Exit: 0 all passed, 1 a case failed, 77 skipped (not root, no `ip netns`).
 # KEEP=1 keeps the work directory (logs, outputs) for inspection.
@@ -41,6 +49,8 @@ RUN="dns$$"
 RUN=${RUN:0:12}
 
 cleanup() {
+  [[ -z ${BLACKHOLE_PID:-} ]] || kill "${BLACKHOLE_PID}" 2>/dev/null
+  [[ -z ${PODS_DNS_PID:-} ]] || kill -CONT "${PODS_DNS_PID}" 2>/dev/null
   pods_cleanup "${RUN}"
   if [[ "${KEEP:-0}" == 1 ]]; then
     echo "kept ${WORK}"
@@ -57,8 +67,9 @@ on_case_fail() {
   tail_of 20 "${PODS_DNS_LOG}"
 }
 
-# run_init NAME [VAR=VALUE...] [INIT_ARGS...]: starts init in pod kafka-1
-# (environment AGENT_ENV and the VARs) writing WORK/NAME/server.properties,
+# run_init NAME [VAR=VALUE...] [INIT_ARGS...]: starts init in pod INIT_POD
+# (default kafka-1; environment AGENT_ENV and the VARs) writing
+# WORK/NAME/server.properties,
 # logging to WORK/<NAME up to the first />.log; sets out, log, pid and
 # t_start, and adds the log to CASE_LOGS.
 run_init() {
@@ -73,7 +84,7 @@ run_init() {
   log="${WORK}/${name%%/*}.log"
   CASE_LOGS+=("${log}")
   t_start=$(now_ms)
-  pods_spawn kafka-1 "${log}" "${AGENT_ENV[@]}" "${env[@]}" "${AGENT}" init --output "${out}" "$@"
+  pods_spawn "${INIT_POD:-kafka-1}" "${log}" "${AGENT_ENV[@]}" "${env[@]}" "${AGENT}" init --output "${out}" "$@"
   pid=${PODS_PID}
 }
 
@@ -321,6 +332,97 @@ fi
 check "config written" file_has "${WORK}/c5/quorum/server.properties" '^node\.id=1$'
 check "well under a second (median ${MED[quorum]} ms < 500 ms)" \
   awk -v m="${MED[quorum]}" 'BEGIN { exit !(m < 500) }'
+end_case
+
+# --------------------------------------------------------------------------
+begin_case "6. the DNS server stops answering while init waits, then comes back"
+reset_dns
+CASE_LOGS=()
+run_init c6/config --dns-timeout 60s
+check "init is waiting" waits_for_log "dns: waiting for $(re "${F1}")" 5
+t_stop=$(now_ms)
+kill -STOP "${PODS_DNS_PID}"
+# The records appear while the server is stopped: dnsmasq reads them (inotify)
+# once it runs again.
+for i in 0 1 2; do
+  pods_publish_dns "$(fqdn "${i}")" "${PODS_NET_PREFIX}.$((10 + i))" --no-wait
+done
+# Init notices within a backoff (at most 5s) and one lookup (2s at most).
+silent_limit=$((MAX_BACKOFF_MS + 2000 + MARGIN_MS))
+check "init logs that the DNS server does not answer" \
+  waits_for_log 'the DNS server does not answer' "$(secs "${silent_limit}" 3)"
+printf '  logged %sms after dnsmasq was stopped (limit %sms)\n' "$(($(now_ms) - t_stop))" "${silent_limit}"
+nap 1
+check "init is still waiting while the DNS server is stopped" alive "${pid}"
+t_cont=$(now_ms)
+kill -CONT "${PODS_DNS_PID}"
+exit_of "${pid}" 20
+lat=$((REAP_MS - t_cont))
+# Back: the lookup in flight gets its answer, or the next round after a
+# backoff (at most 5s) resolves; one lookup (2s) + 1s margin on top.
+back_limit=$((MAX_BACKOFF_MS + 2000 + MARGIN_MS))
+printf '  DNS server stopped for %ss; init exited %s %sms after it ran again\n' \
+  "$(secs $((t_cont - t_stop)) 1)" "${RC}" "${lat}"
+TIMINGS+=("DNS server stopped during the wait: exit ${lat} ms after it answers again")
+check "exit code 0 (got ${RC})" eq "${RC}" 0
+check "exited within ${back_limit}ms of the DNS server's return (${lat}ms)" le "${lat}" "${back_limit}"
+check "config file written" file_has "${out}" '^node\.id=1$'
+check "log: the DNS server answers again" file_has "${log}" 'the DNS server answers again'
+grep -E 'does not answer|answers again|ready after' "${log}" | cut -c1-200 | sed 's/^/  log: /'
+end_case
+
+# --------------------------------------------------------------------------
+begin_case "7. a DNS server that never answers (resolv.conf timeout:5 attempts:5)"
+reset_dns
+pods_create kafka-4 14 --namespace "${KNS}" --subdomain "${SVC}" ||
+  fail "could not create pod kafka-4"
+BH_NS=$(pods_netns kafka-4)
+BH_LOG=${WORK}/blackhole.log
+# A DNS server on the pod's loopback that reads every query and answers none.
+ip netns exec "${BH_NS}" python3 -u -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.53", 53))
+print("listening", flush=True)
+while True:
+    data, peer = s.recvfrom(4096)
+    print("dropped a query of %d bytes from %s" % (len(data), peer[0]), flush=True)
+' >"${BH_LOG}" 2>&1 &
+BLACKHOLE_PID=$!
+check "the silent DNS server listens" \
+  wait_until --every 0.02 5 "the silent DNS server" file_has "${BH_LOG}" '^listening'
+# Where getaddrinfo would wait 5s x 5 attempts per name and query type.
+printf 'search %s.svc.%s svc.%s %s\nnameserver 127.0.0.53\noptions ndots:5 timeout:5 attempts:5\n' \
+  "${KNS}" "${DOMAIN}" "${DOMAIN}" "${DOMAIN}" >"/etc/netns/${BH_NS}/resolv.conf"
+CASE_LOGS=("${BH_LOG}")
+INIT_POD=kafka-4 run_init c7t/config --dns-timeout 2s
+exit_of "${pid}" 10
+printf '  --dns-timeout 2s: exit %s after %sms\n' "${RC}" "${took}"
+TIMINGS+=("silent DNS server, --dns-timeout 2s: exit after ${took} ms")
+check "exit code 1 (got ${RC})" eq "${RC}" 1
+check "gave up after 2s..2.5s (${took}ms)" eval "(( ${took} >= 2000 && ${took} <= 2500 ))"
+check "log: the DNS server does not answer" file_has "${log}" 'the DNS server does not answer'
+check "the error says the DNS server did not answer" file_has "${log}" \
+  'did not resolve within 2s: .*The DNS server did not answer'
+check "no file at --output" no_files_in "${WORK}/c7t"
+check "the silent server got queries" file_has "${BH_LOG}" '^dropped a query'
+
+INIT_POD=kafka-4 run_init c7s/config
+check "init is waiting" waits_for_log "dns: waiting for $(re "$(fqdn 4)")" 5
+nap 0.5 # in the middle of a lookup
+check "init is still running before SIGTERM" alive "${pid}"
+t_start=$(now_ms) # the time of the SIGTERM
+kill -TERM "${pid}"
+exit_of "${pid}" 5
+printf '  SIGTERM during a lookup: exit %s after %sms\n' "${RC}" "${took}"
+TIMINGS+=("silent DNS server, SIGTERM during a lookup: exit after ${took} ms")
+check "exit code non-zero (got ${RC})" ne "${RC}" 0
+check "exited within 200ms of SIGTERM (${took}ms)" le "${took}" 200
+check "no file at --output" no_files_in "${WORK}/c7s"
+kill "${BLACKHOLE_PID}" 2>/dev/null
+wait "${BLACKHOLE_PID}" 2>/dev/null
+BLACKHOLE_PID=''
+printf '  the silent server dropped %s queries\n' "$(grep -c '^dropped' "${BH_LOG}")"
 end_case
 
 # --------------------------------------------------------------------------

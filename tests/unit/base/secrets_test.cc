@@ -16,7 +16,12 @@ TEST(SecretsTest, SecretKeys) {
         "sasl.oauthbearer.config", "sasl.oauthbearer.client.id",
         "sasl.username", "sasl.kerberos.keytab",
         "listener.name.broker.sasl.login.callback.handler.class",
-        "ssl.engine.id.private", "https.secret"}) {
+        "ssl.engine.id.private", "https.secret",
+        "listener.name.broker.ssl.keystore.key",
+        "listener.name.broker.ssl.key.password",
+        "listener.name.controller.ssl.keystore.password",
+        "listener.name.broker.scram-sha-512.sasl.jaas.config",
+        "ssh.key.passphrase"}) {
     EXPECT_TRUE(IsSecretProperty(key)) << key;
     EXPECT_EQ(ShownValue(key, "hunter2"), "<redacted>") << key;
   }
@@ -29,7 +34,10 @@ TEST(SecretsTest, PlainKeys) {
         "sasl.kerberos.service.name", "ssl.ca.location",
         "ssl.endpoint.identification.algorithm", "ssl.certificate.location",
         "bootstrap.servers", "client.id", "listeners",
-        "listener.security.protocol.map"}) {
+        "listener.security.protocol.map", "ssl.keystore.location",
+        "ssl.keystore.type", "ssl.truststore.location",
+        "ssl.keystore.certificate.chain", "ssl.truststore.certificates",
+        "listener.name.controller.ssl.client.auth"}) {
     EXPECT_FALSE(IsSecretProperty(key)) << key;
     EXPECT_EQ(ShownValue(key, "v"), "v") << key;
   }

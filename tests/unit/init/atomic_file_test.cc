@@ -66,7 +66,26 @@ TEST_F(RealAtomicFileTest, CreatesMissingDirectoriesAndWrites) {
   EXPECT_THAT(ListDir(dir_ + "/a/b"), ElementsAre("server.properties"));
   struct stat st;
   ASSERT_EQ(stat(path.c_str(), &st), 0);
-  EXPECT_EQ(st.st_mode & 0777, 0644u) << "readable by the Kafka container";
+  EXPECT_EQ(st.st_mode & 0777, 0640u)
+      << "group-readable for the Kafka container, nothing for others";
+}
+
+// The mode is exactly 0640 whatever the umask (fchmod, not open's mode), and
+// replacing a file made 0644 by an older agent tightens it.
+TEST_F(RealAtomicFileTest, ModeIs0640WhateverTheUmask) {
+  const std::string path = dir_ + "/server.properties";
+  std::ofstream(path) << "old";
+  ASSERT_EQ(chmod(path.c_str(), 0644), 0);
+  for (mode_t mask : {mode_t{0}, mode_t{022}, mode_t{077}}) {
+    mode_t old = umask(mask);
+    absl::Status s = WriteFileAtomically(RealFilesystem(), path, "node.id=1\n");
+    umask(old);
+    ASSERT_THAT(s, IsOk());
+    struct stat st;
+    ASSERT_EQ(stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_mode & 07777, 0640u) << "umask " << mask;
+  }
+  EXPECT_THAT(ListDir(dir_), ElementsAre("server.properties"));
 }
 
 TEST_F(RealAtomicFileTest, ReplacesAnExistingFile) {
