@@ -73,7 +73,9 @@ tsan:
 # A longer libFuzzer run over the Kafka wire client's decoders (clang).
 FUZZ_SECONDS ?= 600
 fuzz:
-	tests/fuzz/run.sh $(CURDIR) $(CURDIR)/$(BUILD) $(FUZZ_SECONDS)
+	for t in wire_decode_fuzzer config_fuzzer snapshot_fuzzer; do \
+	  tests/fuzz/run.sh $(CURDIR) $(CURDIR)/$(BUILD) $(FUZZ_SECONDS) $$t || exit 1; \
+	done
 
 bench: deps build
 	bench/run.sh

@@ -11,11 +11,13 @@
 //   metrics-bench-server --partitions N --dump FILE
 //       writes that exposition to FILE (for the Python peer) and exits
 //
-// The synthetic cluster: 3 brokers, topics of 50 partitions, replication
-// factor 3, min.insync.replicas 2; every 10th partition has broker 2 out of
-// its ISR. On start it prints one line: "assess_us <microseconds>", the time
-// one Assess (readiness + restart safety, the per-snapshot work the poller
-// does so that a scrape need not) took at this size, then "serving".
+// The synthetic cluster: 3 combined nodes (caught-up voters, registered
+// brokers), topics of 50 partitions, replication factor 3,
+// min.insync.replicas 2; every 10th partition has broker 2 out of its ISR.
+// On start it prints one line: "assess_us <microseconds>", the time one
+// Assess (readiness, and restart safety with the quorum rule: the
+// per-snapshot work the poller does so that a scrape need not) took at this
+// size, then "serving".
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -58,6 +60,25 @@ ClusterMetadata Synthetic(int partitions) {
   c.cluster_id = "bench-cluster";
   c.controller_id = 0;
   c.brokers = {0, 1, 2};
+  // The local broker answered, every node is a caught-up voter and an
+  // unfenced broker: the assessment takes main's whole path.
+  c.metadata_answered_by = "localhost:9092";
+  c.local.address = "localhost:9092";
+  c.local.answered = true;
+  QuorumView q;
+  q.answered_by = "localhost:9092";
+  q.leader_id = 0;
+  q.leader_epoch = 1;
+  q.high_watermark = 100;
+  RegistrationView reg;
+  reg.answered_by = "localhost:9092";
+  reg.fencing_known = true;
+  for (int32_t id = 0; id < 3; ++id) {
+    q.voters.push_back({id, 100, 1000, 1000});
+    reg.brokers.push_back({id, false});
+  }
+  c.quorum = std::move(q);
+  c.registration = std::move(reg);
   c.partitions.reserve(partitions);
   for (int i = 0; i < partitions; ++i) {
     PartitionState p;
@@ -131,7 +152,7 @@ int main(int argc, char** argv) {
   Snapshot snap;
   snap.cluster = Synthetic(partitions);
   const auto t0 = std::chrono::steady_clock::now();
-  snap.assessment = Assess(snap.cluster, identity.node_id);
+  snap.assessment = Assess(snap.cluster, RolesOf(identity));
   const auto t1 = std::chrono::steady_clock::now();
   snap.taken_at = clock.Now();
   snap.taken_mono = clock.Monotonic();

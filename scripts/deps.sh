@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the build, the tests and the demo need on a fresh Debian 12
-# machine: Debian packages, the Go-built probe clients and manifest tools, and
-# Apache Kafka's jars. Idempotent and quick when everything is already there.
+# machine: Debian packages, the Go-built probe clients and manifest tools, the
+# Kubernetes control plane (tests/k8s/build.sh), and Apache Kafka's jars.
+# Idempotent and quick when everything is already there.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/env.sh"
@@ -10,8 +11,8 @@ DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev libc-ares-dev
-  libmicrohttpd-dev prometheus curl
-  dnsmasq-base iproute2 iptables kcat jq procps util-linux python3-yaml shellcheck
+  libmicrohttpd-dev prometheus
+  dnsmasq-base iproute2 iptables kcat jq procps util-linux python3-yaml shellcheck curl
   hyperfine python3-grpcio python3-protobuf
   default-jre-headless maven golang-go
   libssl-dev openssl clang libclang-rt-14-dev
@@ -35,6 +36,8 @@ if ((${#missing[@]})); then
 fi
 
 "$here/go-tools.sh"
+# The Kubernetes control plane of the e2e tests and the demo (built once).
+"$here/../tests/k8s/build.sh"
 if [ -x "$here/../tests/integration/kafka/fetch.sh" ]; then
   "$here/../tests/integration/kafka/fetch.sh"
 fi

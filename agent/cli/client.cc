@@ -133,17 +133,71 @@ absl::StatusOr<ClientOptions> CheckRestartOptionsFromFlags(
   return o;
 }
 
+std::string FormatQuorum(const v1::QuorumStatus& q) {
+  if (!q.known()) {
+    return absl::StrCat("quorum   unknown: ", q.error(), "\n");
+  }
+  std::string out = absl::StrFormat(
+      "quorum   leader %s, epoch %d, high watermark %d (via %s)\n",
+      q.leader_id() < 0 ? "NONE" : absl::StrCat(q.leader_id()),
+      q.leader_epoch(), q.high_watermark(), q.answered_by());
+  absl::StrAppendFormat(&out, "  %-6s  %-8s  %12s  %8s  %10s  %s\n", "NODE",
+                        "ROLE", "LOG-END", "LAG", "CAUGHT-UP", "STATUS");
+  auto rows = [&](const google::protobuf::RepeatedPtrField<v1::QuorumReplica>&
+                      rs,
+                  const char* role) {
+    for (const v1::QuorumReplica& r : rs) {
+      absl::StrAppendFormat(
+          &out, "  %-6d  %-8s  %12d  %8s  %10s  %s\n", r.id(),
+          r.id() == q.leader_id() ? "leader" : role, r.log_end_offset(),
+          r.lag_offsets() < 0 ? "?" : absl::StrCat(r.lag_offsets()),
+          r.last_caught_up_ms_ago() < 0
+              ? "?"
+              : absl::StrCat(r.last_caught_up_ms_ago(), "ms ago"),
+          r.caught_up() ? "caught up" : "LAGGING");
+    }
+  };
+  rows(q.voters(), "voter");
+  rows(q.observers(), "observer");
+  return out;
+}
+
 std::string FormatStatusSummary(const v1::AgentStatus& s) {
   const v1::Identity& id = s.identity();
   std::string out = absl::StrFormat(
       "agent    %s (node.id %d, %s) bootstrap %s\n", id.pod_name(),
       id.node_id(), absl::StrJoin(id.process_roles(), ","), s.bootstrap());
   absl::StrAppendFormat(
-      &out, "cluster  %s, controller %d, brokers [%s]\n",
+      &out, "cluster  %s, active controller %s, brokers [%s]%s\n",
       s.cluster_id().empty() ? "(unknown)" : s.cluster_id(),
-      s.controller_id(), Ids(s.brokers()));
+      s.controller_id() < 0 ? "unknown" : absl::StrCat(s.controller_id()),
+      Ids(s.brokers()),
+      s.metadata_answered_by().empty()
+          ? ""
+          : absl::StrCat(" (metadata from ", s.metadata_answered_by(), ")"));
   absl::StrAppendFormat(&out, "ready    %s: %s\n", s.ready() ? "yes" : "NO",
                         s.ready_reason());
+  std::vector<std::string> services;
+  for (const v1::HealthServiceStatus& h : s.health()) {
+    if (h.service().empty()) continue;
+    services.push_back(absl::StrCat(h.service(), " ",
+                                    h.serving() ? "SERVING" : "NOT_SERVING"));
+  }
+  absl::StrAppendFormat(&out, "health   %s\n", absl::StrJoin(services, ", "));
+  out += FormatQuorum(s.quorum());
+  if (s.reassignment_count() > 0) {
+    std::vector<std::string> moves;
+    for (const v1::Reassignment& r : s.reassignments()) {
+      moves.push_back(absl::StrCat(r.topic(), "-", r.partition(), " adding [",
+                                   Ids(r.adding()), "] removing [",
+                                   Ids(r.removing()), "]"));
+    }
+    absl::StrAppendFormat(&out, "reassign %d in progress: %s%s\n",
+                          s.reassignment_count(), absl::StrJoin(moves, "; "),
+                          s.reassignment_count() > s.reassignments_size()
+                              ? " ..."
+                              : "");
+  }
   const v1::PartitionCounts& c = s.counts();
   absl::StrAppendFormat(
       &out,

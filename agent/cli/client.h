@@ -46,6 +46,10 @@ int RunStatus(const ClientOptions& options, std::ostream& out,
 int RunCheckRestart(const ClientOptions& options, std::ostream& out,
                     std::ostream& err);
 
+// The KRaft quorum as a small table, like `kafka-metadata-quorum describe
+// --status --replication`.
+std::string FormatQuorum(const kafka_agent::v1::QuorumStatus& q);
+
 // The agent's status as a few lines for people.
 std::string FormatStatusSummary(const kafka_agent::v1::AgentStatus& s);
 

@@ -1,6 +1,7 @@
 #include "agent/sidecar/cluster.h"
 
 #include <algorithm>
+#include <tuple>
 
 namespace kafka_agent {
 namespace {
@@ -18,6 +19,47 @@ bool PartitionState::InIsr(int32_t node) const { return Contains(isr, node); }
 
 bool ClusterMetadata::HasBroker(int32_t node) const {
   return Contains(brokers, node);
+}
+
+const Reassignment* ClusterMetadata::ReassignmentOf(const std::string& topic,
+                                                    int32_t partition) const {
+  auto it = std::lower_bound(
+      reassignments.begin(), reassignments.end(), std::tie(topic, partition),
+      [](const Reassignment& r, const std::tuple<const std::string&, int32_t>& k) {
+        return std::tie(r.topic, r.partition) < k;
+      });
+  if (it == reassignments.end() || it->topic != topic ||
+      it->partition != partition) {
+    return nullptr;
+  }
+  return &*it;
+}
+
+namespace {
+
+const QuorumReplica* FindReplica(const std::vector<QuorumReplica>& v,
+                                 int32_t id) {
+  for (const QuorumReplica& r : v) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const QuorumReplica* QuorumView::Voter(int32_t id) const {
+  return FindReplica(voters, id);
+}
+
+const QuorumReplica* QuorumView::Observer(int32_t id) const {
+  return FindReplica(observers, id);
+}
+
+const Registration* RegistrationView::Find(int32_t id) const {
+  for (const Registration& r : brokers) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
 }
 
 }  // namespace kafka_agent

@@ -20,8 +20,16 @@ absl::Duration LivenessBound(absl::Duration poll_interval) {
 
 std::vector<std::pair<std::string, const ServiceHealth*>>
 HealthReport::Services() const {
-  return {{kAgentService, &agent}, {kBrokerService, &broker},
-          {kReadyService, &ready}};
+  std::vector<std::pair<std::string, const ServiceHealth*>> out = {
+      {kAgentService, &agent}};
+  if (has_broker) out.emplace_back(kBrokerService, &broker);
+  if (has_controller) out.emplace_back(kControllerService, &controller);
+  out.emplace_back(kReadyService, &ready);
+  return out;
+}
+
+void HealthReport::AllNotServing(const std::string& reason) {
+  agent = broker = controller = ready = {false, reason};
 }
 
 const ServiceHealth* HealthReport::Find(absl::string_view name) const {
@@ -34,6 +42,8 @@ const ServiceHealth* HealthReport::Find(absl::string_view name) const {
 HealthReport EvaluateHealth(const Snapshot& snapshot, MonoTime now,
                             const HealthOptions& options) {
   HealthReport r;
+  r.has_broker = options.roles.broker;
+  r.has_controller = options.roles.controller;
   const bool attempted = snapshot.completed_mono != MonoTime::InfinitePast();
   const MonoTime last_attempt =
       attempted ? snapshot.completed_mono : options.started_at;
@@ -50,8 +60,7 @@ HealthReport EvaluateHealth(const Snapshot& snapshot, MonoTime now,
     std::string why = absl::StrCat("no cluster snapshot yet",
                                    snapshot.last_error.empty() ? "" : ": ",
                                    snapshot.last_error);
-    r.broker = {false, why};
-    r.ready = {false, why};
+    r.broker = r.controller = r.ready = {false, why};
     return r;
   }
   r.age = now - snapshot.taken_mono;
@@ -62,12 +71,12 @@ HealthReport EvaluateHealth(const Snapshot& snapshot, MonoTime now,
         "cluster snapshot is stale (", Secs(r.age), " old, limit ",
         absl::FormatDuration(limit), ")",
         snapshot.last_error.empty() ? "" : ": ", snapshot.last_error);
-    r.broker = {false, why};
-    r.ready = {false, why};
+    r.broker = r.controller = r.ready = {false, why};
     return r;
   }
   const Assessment& a = snapshot.assessment;
-  r.broker = {a.registered, a.broker_reason};
+  r.broker = {a.broker_ok, a.broker_reason};
+  r.controller = {a.controller_ok, a.controller_reason};
   r.ready = {a.ready, a.ready_reason};
   return r;
 }

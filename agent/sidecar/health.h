@@ -12,6 +12,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
+#include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 
 namespace kafka_agent {
@@ -19,6 +20,7 @@ namespace kafka_agent {
 // Service names. "" is the agent itself (liveness).
 inline constexpr char kAgentService[] = "";
 inline constexpr char kBrokerService[] = "kafka.broker";
+inline constexpr char kControllerService[] = "kafka.controller";
 inline constexpr char kReadyService[] = "kafka.ready";
 
 // A snapshot older than this many poll intervals turns the Kafka services
@@ -42,19 +44,27 @@ struct ServiceHealth {
 };
 
 struct HealthReport {
-  ServiceHealth agent;   // ""
-  ServiceHealth broker;  // kafka.broker
-  ServiceHealth ready;   // kafka.ready
+  ServiceHealth agent;       // ""
+  ServiceHealth broker;      // kafka.broker (pods with the broker role)
+  ServiceHealth controller;  // kafka.controller (pods with the controller role)
+  ServiceHealth ready;       // kafka.ready
+  bool has_broker = true;
+  bool has_controller = false;
   bool stale = true;
   absl::Duration age = absl::InfiniteDuration();
 
-  // Every service this pod has, with its name, in a fixed order.
+  // Every service this pod has, with its name, in a fixed order: "",
+  // kafka.broker, kafka.controller, kafka.ready (the role services only on
+  // pods with the role).
   std::vector<std::pair<std::string, const ServiceHealth*>> Services() const;
   // The service named `name`; nullptr when this pod has no such service.
   const ServiceHealth* Find(absl::string_view name) const;
+  // Every service NOT_SERVING for `reason` ("" included).
+  void AllNotServing(const std::string& reason);
 };
 
 struct HealthOptions {
+  NodeRoles roles;
   absl::Duration poll_interval = absl::Seconds(2);
   // When the agent started polling: liveness counts from here until the
   // first attempt completes.

@@ -86,59 +86,6 @@ class RdKafkaAdmin : public KafkaAdmin {
   // error sink outlives every callback.
   ~RdKafkaAdmin() override { rd_kafka_destroy(rk_); }
 
-  absl::StatusOr<ClusterMetadata> FetchMetadata(
-      absl::Duration timeout) override {
-    const rd_kafka_metadata_t* md = nullptr;
-    rd_kafka_resp_err_t err =
-        rd_kafka_metadata(rk_, /*all_topics=*/1, nullptr, &md,
-                          TimeoutMs(timeout));
-    rd_kafka_poll(rk_, 0);  // serves queued error callbacks
-    std::string why = errors_->Take();
-    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      absl::Status s = KafkaError(err, "metadata request");
-      if (why.empty()) return s;
-      return absl::Status(s.code(), absl::StrCat(s.message(), " (", why, ")"));
-    }
-    ClusterMetadata out;
-    for (int i = 0; i < md->broker_cnt; ++i) {
-      out.brokers.push_back(md->brokers[i].id);
-    }
-    std::sort(out.brokers.begin(), out.brokers.end());
-    for (int t = 0; t < md->topic_cnt; ++t) {
-      const rd_kafka_metadata_topic_t& topic = md->topics[t];
-      if (topic.err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-        // A topic being created or deleted; the next poll sees it settled.
-        spdlog::debug("metadata: topic {}: {}", topic.topic,
-                      rd_kafka_err2str(topic.err));
-        continue;
-      }
-      for (int p = 0; p < topic.partition_cnt; ++p) {
-        const rd_kafka_metadata_partition_t& part = topic.partitions[p];
-        PartitionState ps;
-        ps.topic = topic.topic;
-        ps.partition = part.id;
-        ps.leader = part.leader;
-        ps.replicas.assign(part.replicas, part.replicas + part.replica_cnt);
-        ps.isr.assign(part.isrs, part.isrs + part.isr_cnt);
-        std::sort(ps.isr.begin(), ps.isr.end());
-        out.partitions.push_back(std::move(ps));
-      }
-    }
-    rd_kafka_metadata_destroy(md);
-    std::sort(out.partitions.begin(), out.partitions.end(),
-              [](const PartitionState& a, const PartitionState& b) {
-                return std::tie(a.topic, a.partition) <
-                       std::tie(b.topic, b.partition);
-              });
-    // Both come from the metadata just fetched (no extra request).
-    out.controller_id = rd_kafka_controllerid(rk_, 0);
-    if (char* id = rd_kafka_clusterid(rk_, 0)) {
-      out.cluster_id = id;
-      rd_kafka_mem_free(rk_, id);
-    }
-    return out;
-  }
-
   absl::StatusOr<MinIsrAnswer> FetchMinInsyncReplicas(
       const std::vector<std::string>& topics, absl::Duration timeout) override {
     MinIsrAnswer out;

@@ -1,6 +1,8 @@
-// Talking to Kafka: the admin questions the poller asks, behind an interface
-// (fakes in unit tests), with a librdkafka implementation whose errors are
-// converted to Status here, at the edge.
+// What the agent asks through librdkafka: topic configurations
+// (DescribeConfigs, for min.insync.replicas), behind an interface (fakes in
+// unit tests), with errors converted to Status here, at the edge. Everything
+// else goes over the agent's own wire client (kafka_wire.h), which can ask a
+// chosen node.
 #ifndef KAFKA_AGENT_SIDECAR_KAFKA_ADMIN_H_
 #define KAFKA_AGENT_SIDECAR_KAFKA_ADMIN_H_
 
@@ -19,11 +21,6 @@ namespace kafka_agent {
 class KafkaAdmin {
  public:
   virtual ~KafkaAdmin() = default;
-
-  // Cluster id, controller, registered brokers, and every topic's partitions
-  // with leader, replicas and ISR (min_isr left 0). Sorted.
-  virtual absl::StatusOr<ClusterMetadata> FetchMetadata(
-      absl::Duration timeout) = 0;
 
   // min.insync.replicas of each topic (the effective value, whether set on
   // the topic or inherited from the broker). A topic whose answer was an

@@ -168,6 +168,8 @@ absl::Status Truncated(const char* field, size_t need, size_t left,
 
 std::string ApiKeyName(int16_t api_key) {
   switch (api_key) {
+    case kMetadata:
+      return "Metadata";
     case kSaslHandshake:
       return "SaslHandshake";
     case kApiVersions:
@@ -186,6 +188,8 @@ std::string ApiKeyName(int16_t api_key) {
 
 VersionRange ClientVersions(int16_t api_key) {
   switch (api_key) {
+    case kMetadata:
+      return {9, 13};
     case kSaslHandshake:
       return {1, 1};  // v0 (raw SASL frames after it) is not supported
     case kApiVersions:
@@ -204,6 +208,8 @@ VersionRange ClientVersions(int16_t api_key) {
 
 bool IsFlexible(int16_t api_key, int16_t version) {
   switch (api_key) {
+    case kMetadata:
+      return version >= 9;
     case kSaslHandshake:
       return false;  // "flexibleVersions": "none"
     case kApiVersions:
@@ -775,6 +781,104 @@ absl::StatusOr<DescribeClusterResponse> DecodeDescribeClusterResponse(
       r.Int32("DescribeCluster.ClusterAuthorizedOperations");
   r.SkipTaggedFields("DescribeCluster tagged fields");
   KA_RETURN_IF_ERROR(r.Finish("DescribeCluster"));
+  return out;
+}
+
+// --- Metadata ----------------------------------------------------------------
+
+std::string EncodeMetadataRequest(int16_t version,
+                                  const std::vector<std::string>* topics) {
+  Writer w;
+  if (topics == nullptr) {
+    w.CompactArrayLength(-1);
+  } else {
+    w.CompactArrayLength(static_cast<int32_t>(topics->size()));
+    for (const std::string& t : *topics) {
+      if (version >= 10) w.Raw(std::string(16, '\0'));  // TopicId: unused
+      w.CompactString(t);
+      w.EmptyTaggedFields();
+    }
+  }
+  w.Bool(false);  // AllowAutoTopicCreation
+  if (version <= 10) w.Bool(false);  // IncludeClusterAuthorizedOperations
+  w.Bool(false);  // IncludeTopicAuthorizedOperations
+  w.EmptyTaggedFields();
+  return w.Take();
+}
+
+namespace {
+
+std::vector<int32_t> ReadCompactInt32s(Reader& r, const char* field) {
+  std::vector<int32_t> out;
+  const int32_t n = r.CompactArrayLength(field, 4);
+  out.reserve(n > 0 ? static_cast<size_t>(n) : 0);
+  for (int32_t i = 0; i < n && r.ok(); ++i) out.push_back(r.Int32(field));
+  return out;
+}
+
+}  // namespace
+
+absl::StatusOr<MetadataResponse> DecodeMetadataResponse(
+    int16_t version, absl::string_view body) {
+  if (version < 9) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("Metadata v", version, " is not flexible; use v9+"));
+  }
+  Reader r(body);
+  MetadataResponse out;
+  out.throttle_time_ms = r.Int32("Metadata.ThrottleTimeMs");
+  // NodeId 4, Host >= 1, Port 4, Rack >= 1, tagged >= 1.
+  const int32_t nb = r.CompactArrayLength("Metadata.Brokers", 11);
+  for (int32_t i = 0; i < nb && r.ok(); ++i) {
+    MetadataBroker b;
+    b.node_id = r.Int32("Broker.NodeId");
+    b.host = r.CompactString("Broker.Host");
+    b.port = r.Int32("Broker.Port");
+    b.rack = r.CompactNullableString("Broker.Rack");
+    r.SkipTaggedFields("Broker tagged fields");
+    out.brokers.push_back(std::move(b));
+  }
+  out.cluster_id = r.CompactNullableString("Metadata.ClusterId");
+  out.controller_id = r.Int32("Metadata.ControllerId");
+  // ErrorCode 2, Name >= 1, (TopicId 16), IsInternal 1, Partitions >= 1,
+  // TopicAuthorizedOperations 4, tagged >= 1.
+  const int32_t nt = r.CompactArrayLength("Metadata.Topics",
+                                          10 + (version >= 10 ? 16 : 0));
+  out.topics.reserve(nt > 0 ? static_cast<size_t>(nt) : 0);
+  for (int32_t i = 0; i < nt && r.ok(); ++i) {
+    MetadataTopic t;
+    t.error_code = r.Int16("Topic.ErrorCode");
+    if (version >= 12) {
+      t.name = r.CompactNullableString("Topic.Name").value_or("");
+    } else {
+      t.name = r.CompactString("Topic.Name");
+    }
+    if (version >= 10) t.topic_id = r.Uuid("Topic.TopicId");
+    t.is_internal = r.Bool("Topic.IsInternal");
+    // ErrorCode 2, PartitionIndex 4, LeaderId 4, LeaderEpoch 4, three
+    // arrays >= 1 each, tagged >= 1.
+    const int32_t np = r.CompactArrayLength("Topic.Partitions", 18);
+    t.partitions.reserve(np > 0 ? static_cast<size_t>(np) : 0);
+    for (int32_t j = 0; j < np && r.ok(); ++j) {
+      MetadataPartition p;
+      p.error_code = r.Int16("Partition.ErrorCode");
+      p.partition_index = r.Int32("Partition.PartitionIndex");
+      p.leader_id = r.Int32("Partition.LeaderId");
+      p.leader_epoch = r.Int32("Partition.LeaderEpoch");
+      p.replica_nodes = ReadCompactInt32s(r, "Partition.ReplicaNodes");
+      p.isr_nodes = ReadCompactInt32s(r, "Partition.IsrNodes");
+      p.offline_replicas = ReadCompactInt32s(r, "Partition.OfflineReplicas");
+      r.SkipTaggedFields("Partition tagged fields");
+      t.partitions.push_back(std::move(p));
+    }
+    (void)r.Int32("Topic.TopicAuthorizedOperations");
+    r.SkipTaggedFields("Topic tagged fields");
+    out.topics.push_back(std::move(t));
+  }
+  if (version <= 10) (void)r.Int32("Metadata.ClusterAuthorizedOperations");
+  if (version >= 13) out.error_code = r.Int16("Metadata.ErrorCode");
+  r.SkipTaggedFields("Metadata tagged fields");
+  KA_RETURN_IF_ERROR(r.Finish("Metadata"));
   return out;
 }
 

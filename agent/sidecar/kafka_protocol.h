@@ -28,6 +28,7 @@ namespace wire {
 
 // API keys (the "apiKey" of each spec).
 enum ApiKey : int16_t {
+  kMetadata = 3,
   kSaslHandshake = 17,
   kApiVersions = 18,
   kSaslAuthenticate = 36,
@@ -325,6 +326,49 @@ struct DescribeClusterResponse {
 
 absl::StatusOr<DescribeClusterResponse> DecodeDescribeClusterResponse(
     int16_t version, absl::string_view body);
+
+// --- Metadata (key 3), versions 9-13 (the flexible ones) ---------------------
+
+// `topics` null: every topic. Never asks the broker to create a topic.
+std::string EncodeMetadataRequest(int16_t version,
+                                  const std::vector<std::string>* topics);
+
+struct MetadataBroker {
+  int32_t node_id = -1;
+  std::string host;
+  int32_t port = 0;
+  std::optional<std::string> rack;
+};
+
+struct MetadataPartition {
+  int16_t error_code = 0;
+  int32_t partition_index = 0;
+  int32_t leader_id = -1;
+  int32_t leader_epoch = -1;
+  std::vector<int32_t> replica_nodes;
+  std::vector<int32_t> isr_nodes;
+  std::vector<int32_t> offline_replicas;
+};
+
+struct MetadataTopic {
+  int16_t error_code = 0;
+  std::string name;       // empty when the broker sent null (v12+)
+  std::string topic_id;   // 16 raw bytes (v10+)
+  bool is_internal = false;
+  std::vector<MetadataPartition> partitions;
+};
+
+struct MetadataResponse {
+  int32_t throttle_time_ms = 0;
+  std::vector<MetadataBroker> brokers;
+  std::optional<std::string> cluster_id;
+  int32_t controller_id = -1;
+  std::vector<MetadataTopic> topics;
+  int16_t error_code = 0;  // v13+
+};
+
+absl::StatusOr<MetadataResponse> DecodeMetadataResponse(int16_t version,
+                                                        absl::string_view body);
 
 // --- ListPartitionReassignments (key 46), version 0 --------------------------
 

@@ -193,6 +193,34 @@ class RealKafkaWire : public KafkaWire {
         });
   }
 
+  absl::StatusOr<MetadataInfo> Metadata(
+      absl::Time deadline, const std::vector<std::string>* topics) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (options_.controllers) {
+      return absl::FailedPreconditionError(
+          "Metadata is a broker request; this client talks to controllers");
+    }
+    return OnAnyNode<MetadataInfo>(
+        deadline, [&](KafkaConnection& c) -> absl::StatusOr<MetadataInfo> {
+          KA_ASSIGN_OR_RETURN(int16_t v, Version(c, kMetadata));
+          KA_ASSIGN_OR_RETURN(
+              std::string body,
+              c.Call(kMetadata, v, EncodeMetadataRequest(v, topics), deadline));
+          KA_ASSIGN_OR_RETURN(
+              MetadataResponse r,
+              Decoded(c, kMetadata, v, DecodeMetadataResponse(v, body)));
+          if (r.error_code != kNone) {
+            return KafkaErrorStatus(r.error_code, std::nullopt,
+                                    What(c, kMetadata, v));
+          }
+          MetadataInfo out;
+          out.answered_by = c.address();
+          out.version = v;
+          out.response = std::move(r);
+          return out;
+        });
+  }
+
  private:
   static std::string What(const KafkaConnection& c, int16_t api_key,
                           int16_t version) {

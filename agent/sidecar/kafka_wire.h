@@ -85,6 +85,14 @@ struct ClusterInfo {
   bool fencing_known = false;
 };
 
+// Topics, partitions (leader, replicas, ISR) and live brokers, as the node
+// that answered knows them (its metadata cache).
+struct MetadataInfo {
+  std::string answered_by;
+  int16_t version = -1;
+  MetadataResponse response;
+};
+
 struct ReassignmentsInfo {
   std::string answered_by;
   std::vector<PartitionReassignment>
@@ -103,6 +111,9 @@ class KafkaWire {
   virtual absl::StatusOr<ClusterInfo> DescribeCluster(absl::Time deadline) = 0;
   virtual absl::StatusOr<ReassignmentsInfo> ListPartitionReassignments(
       absl::Time deadline) = 0;
+  // `topics` null: every topic. Brokers only.
+  virtual absl::StatusOr<MetadataInfo> Metadata(
+      absl::Time deadline, const std::vector<std::string>* topics) = 0;
 };
 
 struct WireOptions {

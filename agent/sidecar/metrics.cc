@@ -138,13 +138,11 @@ std::string RenderMetrics(const MetricsInput& in) {
 
   w.Family("kafka_agent_health_serving", "gauge",
            "1 when the grpc.health.v1 service (label service: \"\" the "
-           "agent, kafka.broker, kafka.ready) is SERVING, else 0.");
-  w.Sample("kafka_agent_health_serving", {{"service", ""}},
-           in.health.agent.serving);
-  w.Sample("kafka_agent_health_serving", {{"service", kBrokerService}},
-           in.health.broker.serving);
-  w.Sample("kafka_agent_health_serving", {{"service", kReadyService}},
-           in.health.ready.serving);
+           "agent, kafka.broker, kafka.controller, kafka.ready; the role "
+           "services only on pods with the role) is SERVING, else 0.");
+  for (const auto& [service, h] : in.health.Services()) {
+    w.Sample("kafka_agent_health_serving", {{"service", service}}, h->serving);
+  }
 
   w.Gauge("kafka_agent_snapshot_age_seconds",
           "Age of the cluster data the answers come from (since its poll "
@@ -158,8 +156,9 @@ std::string RenderMetrics(const MetricsInput& in) {
 
   const std::vector<double>& bounds = PollDurationBuckets();
   w.Family("kafka_agent_poll_duration_seconds", "histogram",
-           "Time one poll of the local broker took (metadata, and "
-           "min.insync.replicas when due), failed polls included.");
+           "Time one poll of the local node took (metadata, quorum, "
+           "registrations, reassignments; the quorum alone on a "
+           "controller-only pod), failed polls included.");
   for (size_t i = 0; i < bounds.size(); ++i) {
     w.Sample("kafka_agent_poll_duration_seconds_bucket",
              {{"le", MetricValue(bounds[i])}},
@@ -173,8 +172,9 @@ std::string RenderMetrics(const MetricsInput& in) {
 
   w.Family("kafka_agent_poll_errors_total", "counter",
            "Failed Kafka requests of the poller, by request (metadata, "
-           "describe_configs) and status code (e.g. deadline_exceeded, "
-           "unavailable).");
+           "describe_quorum, describe_cluster, list_partition_reassignments, "
+           "api_versions, describe_configs) and status code (e.g. "
+           "deadline_exceeded, unavailable).");
   for (const auto& [key, n] : in.polls.errors) {
     w.Sample("kafka_agent_poll_errors_total",
              {{"request", key.first}, {"code", key.second}},
@@ -210,13 +210,18 @@ std::string RenderMetrics(const MetricsInput& in) {
             "Partitions without a leader.", c.offline);
     w.Gauge("kafka_agent_restart_partitions_at_risk",
             "Partitions that would fall below min.insync.replicas or go "
-            "offline if this pod's broker stopped now.",
+            "offline if this pod's node stopped now.",
             static_cast<double>(a.restart.at_risk.size()));
+    w.Gauge("kafka_agent_restart_quorum_at_risk",
+            "1 when this pod's node is a KRaft voter whose stop now would "
+            "leave fewer than a majority of caught-up voters, else 0.",
+            a.restart.quorum_at_risk);
   }
   w.Gauge("kafka_agent_restart_safe",
-          "1 when stopping this pod's broker now keeps every partition at or "
-          "above min.insync.replicas (what /prestop waits for); 0 when not, "
-          "or when the cluster data is missing or stale.",
+          "1 when stopping this pod's node now keeps every partition at or "
+          "above min.insync.replicas and, for a voter, a caught-up majority "
+          "of the KRaft quorum (what /prestop waits for); 0 when not, or "
+          "when the cluster data is missing or stale.",
           snap.has_data() && !in.health.stale && a.restart.safe);
 
   w.Gauge("kafka_agent_prestop_waits",

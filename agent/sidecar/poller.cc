@@ -1,78 +1,250 @@
 #include "agent/sidecar/poller.h"
 
+#include <algorithm>
+#include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/logging.h"
+#include "agent/base/utf8.h"
 
 namespace kafka_agent {
 
 // Config errors a snapshot carries (GetStatus shows them); the rest counted.
 constexpr size_t kMaxConfigErrors = 20;
 
-Poller::Poller(KafkaAdmin& admin, TopicConfigs& configs, Clock& clock,
+bool IsLegalTopicName(absl::string_view name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") {
+    return false;
+  }
+  for (char ch : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '.' &&
+        ch != '_' && ch != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
+void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c) {
+  const wire::MetadataResponse& r = md.response;
+  c->metadata_answered_by = md.answered_by;
+  c->cluster_id = ValidUtf8(r.cluster_id.value_or(""));
+  c->brokers.clear();
+  for (const wire::MetadataBroker& b : r.brokers) c->brokers.push_back(b.node_id);
+  std::sort(c->brokers.begin(), c->brokers.end());
+  c->partitions.clear();
+  for (const wire::MetadataTopic& t : r.topics) {
+    if (t.error_code != wire::kNone) {
+      // A topic being created or deleted; the next poll sees it settled.
+      spdlog::debug("metadata: topic {}: {}", t.name,
+                    wire::ErrorName(t.error_code));
+      continue;
+    }
+    if (!IsLegalTopicName(t.name)) {
+      // Kafka never names a topic so; a garbled answer is not passed on.
+      spdlog::debug("metadata: skipped a topic with an illegal name ({} bytes)",
+                    t.name.size());
+      continue;
+    }
+    for (const wire::MetadataPartition& p : t.partitions) {
+      PartitionState ps;
+      ps.topic = t.name;
+      ps.partition = p.partition_index;
+      ps.leader = p.leader_id;
+      ps.replicas = p.replica_nodes;
+      ps.isr = p.isr_nodes;
+      std::sort(ps.isr.begin(), ps.isr.end());
+      c->partitions.push_back(std::move(ps));
+    }
+  }
+  std::sort(c->partitions.begin(), c->partitions.end(),
+            [](const PartitionState& a, const PartitionState& b) {
+              return std::tie(a.topic, a.partition) <
+                     std::tie(b.topic, b.partition);
+            });
+}
+
+QuorumView QuorumViewOf(const wire::QuorumInfo& q) {
+  QuorumView v;
+  v.answered_by = q.answered_by;
+  v.leader_id = q.leader_id;
+  v.leader_epoch = q.leader_epoch;
+  v.high_watermark = q.high_watermark;
+  auto copy = [](const std::vector<wire::ReplicaState>& from,
+                 std::vector<QuorumReplica>* to) {
+    for (const wire::ReplicaState& r : from) {
+      to->push_back({r.replica_id, r.log_end_offset, r.last_fetch_timestamp,
+                     r.last_caught_up_timestamp});
+    }
+    std::sort(to->begin(), to->end(),
+              [](const QuorumReplica& a, const QuorumReplica& b) {
+                return a.id < b.id;
+              });
+  };
+  copy(q.voters, &v.voters);
+  copy(q.observers, &v.observers);
+  return v;
+}
+
+Poller::Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
                SnapshotStore& store, PollerOptions options)
-    : admin_(admin),
+    : local_(local),
       configs_(configs),
       clock_(clock),
       store_(store),
-      options_(options) {}
+      options_(std::move(options)) {}
+
+void Poller::RecordError(absl::string_view request,
+                         const absl::Status& status) {
+  if (options_.stats != nullptr) {
+    options_.stats->RecordError(request, status.code());
+  }
+}
+
+void Poller::FillQuorum(ClusterMetadata* c) {
+  auto q = local_.DescribeQuorum(Deadline());
+  if (q.ok()) {
+    c->quorum = QuorumViewOf(*q);
+    c->quorum_error.clear();
+    c->controller_id = q->leader_id;
+  } else {
+    RecordError("describe_quorum", q.status());
+    c->quorum.reset();
+    c->quorum_error = ValidUtf8(q.status().message());
+    c->controller_id = -1;
+  }
+}
+
+bool Poller::PollBroker(ClusterMetadata* c) {
+  auto md = local_.Metadata(Deadline(), nullptr);
+  c->local.address = options_.local_address;
+  if (!md.ok()) {
+    RecordError("metadata", md.status());
+    c->local.answered = false;
+    c->local.error = ValidUtf8(md.status().message());
+    const std::string why = "the local broker does not answer";
+    c->quorum.reset();
+    c->quorum_error = why;
+    c->registration.reset();
+    c->registration_error = why;
+    c->reassignments_error = why;
+    return false;
+  }
+  c->local.answered = true;
+  c->local.error.clear();
+  ApplyMetadata(*md, c);
+  FillQuorum(c);
+
+  auto cluster = local_.DescribeCluster(Deadline());
+  if (cluster.ok()) {
+    RegistrationView reg;
+    reg.answered_by = cluster->answered_by;
+    reg.fencing_known = cluster->fencing_known;
+    for (const wire::ClusterBroker& b : cluster->brokers) {
+      reg.brokers.push_back({b.broker_id, b.is_fenced});
+    }
+    c->registration = std::move(reg);
+    c->registration_error.clear();
+  } else {
+    RecordError("describe_cluster", cluster.status());
+    c->registration.reset();
+    c->registration_error = ValidUtf8(cluster.status().message());
+  }
+
+  // Reassignments come from the active controller (forwarded): without a
+  // quorum there is no answer to wait for.
+  if (c->quorum.has_value()) {
+    auto re = local_.ListPartitionReassignments(Deadline());
+    if (re.ok()) {
+      c->reassignments.clear();
+      for (const wire::PartitionReassignment& r : re->reassignments) {
+        if (!IsLegalTopicName(r.topic)) continue;
+        c->reassignments.push_back({r.topic, r.partition, r.replicas,
+                                    r.adding_replicas, r.removing_replicas});
+      }
+      c->reassignments_error.clear();
+    } else {
+      RecordError("list_partition_reassignments", re.status());
+      c->reassignments_error = ValidUtf8(re.status().message());
+    }
+  } else {
+    c->reassignments_error = "the KRaft quorum is unknown";
+  }
+  return true;
+}
+
+bool Poller::PollController(ClusterMetadata* c) {
+  auto api = local_.ApiVersions(Deadline());
+  c->local.address = options_.local_address;
+  c->local.answered = api.ok();
+  c->local.error = api.ok() ? "" : ValidUtf8(api.status().message());
+  if (!api.ok()) {
+    RecordError("api_versions", api.status());
+    c->quorum.reset();
+    c->quorum_error = "the local controller does not answer";
+    return false;
+  }
+  FillQuorum(c);
+  return c->quorum.has_value();
+}
 
 void Poller::PollOnce() {
   const MonoTime start = clock_.Monotonic();
   const absl::Time start_wall = clock_.Now();
   if (first_attempt_ == MonoTime::InfinitePast()) {
     first_attempt_ = start;
-    spdlog::info("poll: waiting for Kafka (metadata every {}, timeout {})",
+    spdlog::info("poll: waiting for Kafka at {} ({} every {}, timeout {})",
+                 options_.local_address,
+                 options_.roles.broker ? "metadata and quorum" : "quorum",
                  absl::FormatDuration(options_.interval),
                  absl::FormatDuration(options_.request_timeout));
   }
   std::shared_ptr<const Snapshot> prev = store_.Get();
-  Snapshot next;
+  Snapshot next = *prev;  // what cannot be learned now keeps its last value
+  ClusterMetadata& c = next.cluster;
+  const bool fresh =
+      options_.roles.broker ? PollBroker(&c) : PollController(&c);
 
-  auto md = admin_.FetchMetadata(options_.request_timeout);
-  if (!md.ok()) {
-    next.cluster = prev->cluster;
-    next.assessment = prev->assessment;
-    next.taken_at = prev->taken_at;
-    next.taken_mono = prev->taken_mono;
-    next.config_errors = prev->config_errors;
-    next.config_error_count = prev->config_error_count;
-    next.last_error = std::string(md.status().message());
-    if (next.last_error != last_logged_error_) {
-      spdlog::warn("poll: {}", next.last_error);
-      last_logged_error_ = next.last_error;
-    }
-    next.completed_mono = clock_.Monotonic();
-    if (options_.stats != nullptr) {
-      options_.stats->RecordError("metadata", md.status().code());
-      options_.stats->RecordPoll(next.completed_mono - start);
-    }
-    std::lock_guard<std::mutex> lock(publish_mu_);
-    store_.Publish(std::move(next));
-    return;
+  // One line per change of what stands in the way.
+  std::string error;
+  if (!c.local.answered) {
+    error = absl::StrCat("local node: ", c.local.error);
+  } else if (!c.quorum.has_value()) {
+    error = absl::StrCat("quorum: ", c.quorum_error);
   }
-  if (!last_logged_error_.empty() || !prev->has_data()) {
-    spdlog::info(
-        "poll: {} after {}; cluster {} with brokers [{}] and {} partitions",
-        prev->has_data() ? "reconnected" : "connected",
-        absl::FormatDuration(absl::Trunc(
-            start - (prev->has_data() ? prev->taken_mono : first_attempt_),
-            absl::Milliseconds(1))),
-        md->cluster_id, absl::StrJoin(md->brokers, ","),
-        md->partitions.size());
-    last_logged_error_.clear();
+  next.last_error = error;
+  if (error != last_logged_error_) {
+    if (!error.empty()) {
+      spdlog::warn("poll: {}", error);
+    } else {
+      spdlog::info(
+          "poll: {} after {}; cluster {}, quorum leader {} (epoch {}), "
+          "brokers [{}], {} partitions (metadata from {})",
+          prev->has_data() ? "answers again" : "connected",
+          absl::FormatDuration(absl::Trunc(start - first_attempt_,
+                                           absl::Milliseconds(1))),
+          c.cluster_id, c.controller_id,
+          c.quorum ? c.quorum->leader_epoch : -1,
+          absl::StrJoin(c.brokers, ","), c.partitions.size(),
+          c.metadata_answered_by.empty() ? "-" : c.metadata_answered_by);
+    }
+    last_logged_error_ = error;
   }
 
-  std::vector<std::string> topics;
-  for (const PartitionState& p : md->partitions) {
-    if (topics.empty() || topics.back() != p.topic) topics.push_back(p.topic);
+  if (fresh) {
+    if (configs_ != nullptr) {
+      std::vector<std::string> topics;
+      for (const PartitionState& p : c.partitions) {
+        if (topics.empty() || topics.back() != p.topic) topics.push_back(p.topic);
+      }
+      configs_->SetTopics(topics);
+    }
+    next.taken_at = start_wall;
+    next.taken_mono = start;
   }
-  configs_.SetTopics(topics);
-  next.cluster = *std::move(md);
-  next.taken_at = start_wall;
-  next.taken_mono = start;
   std::lock_guard<std::mutex> lock(publish_mu_);
   FillConfigsAndAssess(&next);
   next.completed_mono = clock_.Monotonic();
@@ -83,9 +255,12 @@ void Poller::PollOnce() {
 }
 
 void Poller::FillConfigsAndAssess(Snapshot* s) {
-  configs_.Fill(&s->cluster.partitions);
-  s->config_errors = configs_.Errors(kMaxConfigErrors, &s->config_error_count);
-  s->assessment = Assess(s->cluster, options_.node_id);
+  if (configs_ != nullptr) {
+    configs_->Fill(&s->cluster.partitions);
+    s->config_errors =
+        configs_->Errors(kMaxConfigErrors, &s->config_error_count);
+  }
+  s->assessment = Assess(s->cluster, options_.roles, options_.readiness);
 }
 
 void Poller::Republish() {

@@ -1,6 +1,14 @@
-// Polls Kafka on its own thread and publishes immutable snapshots: metadata
-// every poll, with the min.insync.replicas values TopicConfigs knows, assessed
-// once for this pod's broker.
+// Polls Kafka on its own thread and publishes immutable snapshots. Every poll
+// asks the pod's own node, on its own listener, over the agent's wire client:
+// a broker for its metadata (partitions, ISR), the KRaft quorum (forwarded to
+// the active controller), its view of the registrations (fencing) and the
+// reassignments in progress; a controller-only node for the quorum. The
+// result gets the min.insync.replicas values TopicConfigs knows and is
+// assessed once for this pod's node.
+//
+// Asking the local node, not any broker: a hung or cut-off peer never delays
+// this pod's answer, and the quorum leader certifies (through how far this
+// node's copy of the metadata log lags) that the local metadata is current.
 #ifndef KAFKA_AGENT_SIDECAR_POLLER_H_
 #define KAFKA_AGENT_SIDECAR_POLLER_H_
 
@@ -10,7 +18,7 @@
 #include "absl/time/time.h"
 #include "agent/base/clock.h"
 #include "agent/base/sync.h"
-#include "agent/sidecar/kafka_admin.h"
+#include "agent/sidecar/kafka_wire.h"
 #include "agent/sidecar/metrics.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
@@ -19,25 +27,29 @@
 namespace kafka_agent {
 
 struct PollerOptions {
-  // This pod's broker: every snapshot is assessed for it.
-  int32_t node_id = -1;
+  // This pod's node: every snapshot is assessed for it.
+  NodeRoles roles;
+  ReadinessOptions readiness;
+  // The local node's address (for messages): the --bootstrap.
+  std::string local_address;
   absl::Duration interval = absl::Seconds(2);
   // How long one Kafka request may take; by default the interval, at most 5s.
   absl::Duration request_timeout = absl::Seconds(2);
-  // Where each poll's duration and failed metadata requests are recorded;
+  // Where each poll's duration and its failed Kafka requests are recorded;
   // may be null.
   PollStats* stats = nullptr;
 };
 
 class Poller {
  public:
-  Poller(KafkaAdmin& admin, TopicConfigs& configs, Clock& clock,
+  // `configs` may be null (a controller-only pod has no topics to ask about).
+  Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
          SnapshotStore& store, PollerOptions options);
 
-  // One poll: fetch metadata, tell TopicConfigs the topics and take the
-  // min.insync.replicas it knows, assess the result for this pod's broker,
-  // publish. On a metadata failure the previous data is kept (and ages) with
-  // the error recorded. Either way the snapshot records that an attempt
+  // One poll: ask the local node (see above), assess, publish. What could not
+  // be learned keeps its last known value (which ages with the snapshot) and
+  // says why; a local node that does not answer turns kafka.broker
+  // NOT_SERVING at once. Either way the snapshot records that an attempt
   // completed (the loop's heartbeat).
   void PollOnce();
 
@@ -51,12 +63,22 @@ class Poller {
   void Run(const Notification& stop);
 
  private:
+  // Broker pods: Metadata, then the quorum, registrations and reassignments
+  // through the local broker. Returns whether the metadata came.
+  bool PollBroker(ClusterMetadata* c);
+  // Controller-only pods: ApiVersions and the quorum from the local
+  // controller. Returns whether the quorum came.
+  bool PollController(ClusterMetadata* c);
+  void FillQuorum(ClusterMetadata* c);
+  // Counts a failed request in options_.stats (when set).
+  void RecordError(absl::string_view request, const absl::Status& status);
   // Sets min.insync.replicas and config errors from TopicConfigs, and the
-  // assessment for this pod's broker.
+  // assessment for this pod's node.
   void FillConfigsAndAssess(Snapshot* s);
+  absl::Time Deadline() const { return absl::Now() + options_.request_timeout; }
 
-  KafkaAdmin& admin_;
-  TopicConfigs& configs_;
+  wire::KafkaWire& local_;
+  TopicConfigs* configs_;
   Clock& clock_;
   SnapshotStore& store_;
   PollerOptions options_;
@@ -66,6 +88,16 @@ class Poller {
   std::string last_logged_error_;
   MonoTime first_attempt_ = MonoTime::InfinitePast();
 };
+
+// Whether Kafka could have named a topic so: 1-249 of [a-zA-Z0-9._-], not
+// "." or "..".
+bool IsLegalTopicName(absl::string_view name);
+
+// The wire client's Metadata answer as the agent's cluster data (partitions
+// sorted, ISR sorted, topics with an error or an illegal name left out).
+void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c);
+// The wire client's DescribeQuorum answer as the agent's quorum view.
+QuorumView QuorumViewOf(const wire::QuorumInfo& q);
 
 }  // namespace kafka_agent
 

@@ -37,6 +37,7 @@ const char* StateText(StopJudgement::State s) {
 }
 
 constexpr char kFreshData[] = "fresh cluster data";
+constexpr char kQuorum[] = "the KRaft quorum";
 
 }  // namespace
 
@@ -85,6 +86,7 @@ StopJudgement JudgeStop(const Snapshot& snapshot, MonoTime now,
   StopJudgement j;
   // Only the data's age matters here (not the poll loop's liveness).
   HealthOptions ho;
+  ho.roles = snapshot.assessment.roles;
   ho.poll_interval = poll_interval;
   ho.started_at = now;
   const HealthReport health = EvaluateHealth(snapshot, now, ho);
@@ -93,13 +95,17 @@ StopJudgement JudgeStop(const Snapshot& snapshot, MonoTime now,
     j.reason = health.ready.reason;
     return j;
   }
-  RestartSafety s = node == snapshot.assessment.node
-                        ? snapshot.assessment.restart
-                        : EvaluateRestartSafety(snapshot.cluster, node);
+  const Assessment& a = snapshot.assessment;
+  RestartSafety s =
+      node == a.roles.node_id
+          ? a.restart
+          : EvaluateRestartSafety(snapshot.cluster, node, a.roles.voter_ids);
   j.state =
       s.safe ? StopJudgement::State::kSafe : StopJudgement::State::kUnsafe;
   j.reason = std::move(s.reason);
   j.at_risk = std::move(s.at_risk);
+  j.quorum_at_risk = s.quorum_at_risk;
+  j.quorum_reason = std::move(s.quorum_reason);
   return j;
 }
 
@@ -151,6 +157,9 @@ std::string PrestopResult::Body() const {
         &out, "  %s: isr [%s] -> %d left; %s\n", Name(r.partition),
         absl::StrJoin(r.partition.isr, ","), r.isr_after, r.reason);
   }
+  if (last.quorum_at_risk) {
+    absl::StrAppend(&out, "  quorum: ", last.quorum_reason, "\n");
+  }
   return out;
 }
 
@@ -165,6 +174,7 @@ void PrestopGate::Note(Wait& w, const StopJudgement& j) {
     }
   };
   if (j.state == StopJudgement::State::kUnknown) add(kFreshData);
+  if (j.quorum_at_risk) add(kQuorum);
   for (const PartitionAtRisk& r : j.at_risk) add(Name(r.partition));
 }
 
@@ -192,10 +202,10 @@ void PrestopGate::Deliver(std::vector<Finished> finished) {
     const std::string line = f.result.Line();
     if (f.result.outcome == PrestopOutcome::kSafe ||
         f.result.outcome == PrestopOutcome::kClientGone) {
-      spdlog::info("prestop #{} ({}, broker {}): {}", f.result.id, f.who,
+      spdlog::info("prestop #{} ({}, node {}): {}", f.result.id, f.who,
                    f.result.node, line);
     } else {
-      spdlog::warn("prestop #{} ({}, broker {}): {}", f.result.id, f.who,
+      spdlog::warn("prestop #{} ({}, node {}): {}", f.result.id, f.who,
                    f.result.node, line);
     }
     if (f.done) f.done(f.result);
@@ -225,7 +235,7 @@ absl::StatusOr<uint64_t> PrestopGate::Begin(Request request, Done done) {
           options_.max_waits, "); try again when one has finished"));
     } else {
       Note(w, j);
-      spdlog::info("prestop #{} ({}, broker {}): waiting up to {}: {}: {}", id,
+      spdlog::info("prestop #{} ({}, node {}): waiting up to {}: {}: {}", id,
                    w.request.who, w.request.node, Secs(w.request.timeout),
                    StateText(j.state), j.reason);
       waits_.emplace(id, std::move(w));

@@ -1,5 +1,6 @@
 // The preStop gate: GET /prestop and `check-restart --wait` wait until
-// stopping a broker is safe (readiness.h's EvaluateRestartSafety, judged on
+// stopping a node is safe (readiness.h's EvaluateRestartSafety: partitions
+// and the KRaft quorum rule, judged on
 // each new snapshot), or until their timeout, the client leaving, or the
 // agent's own SIGTERM. Many waits share one gate; each gets exactly one
 // answer and one log line saying which it was, what it waited for and how
@@ -50,11 +51,16 @@ struct StopJudgement {
   // readiness.h's reason; for kUnknown why the data cannot be trusted.
   std::string reason;
   std::vector<PartitionAtRisk> at_risk;  // kUnsafe: what stopping would cost
+  // kUnsafe: the quorum rule (a voter whose stop would leave fewer than a
+  // majority of caught-up voters), with readiness.h's reason.
+  bool quorum_at_risk = false;
+  std::string quorum_reason;
 };
 
 // Unknown when the snapshot is missing or stale (older than 3 polls, on the
 // monotonic clock): old data cannot say a stop is safe, so a wait keeps
-// waiting.
+// waiting. Otherwise EvaluateRestartSafety with the voters of the pod's
+// config (the snapshot's own assessment when `node` is this pod's node).
 StopJudgement JudgeStop(const Snapshot& snapshot, MonoTime now,
                         absl::Duration poll_interval, int32_t node);
 
@@ -72,14 +78,16 @@ struct PrestopResult {
   absl::Duration timeout;
   StopJudgement last;  // the judgement it ended on
   // Every partition found at risk during the wait ("test-0"), first seen
-  // first; "fresh cluster data" when it also waited on a stale snapshot.
+  // first; "the KRaft quorum" when the quorum rule held it back, "fresh
+  // cluster data" when it also waited on a stale snapshot.
   std::vector<std::string> waited_for;
 
   bool safe() const { return outcome == PrestopOutcome::kSafe; }
   // One line for the log and the first line of a body, e.g. "safe after
   // 41.2s: stopping broker 2 keeps ... (waited for test-0, test-1)".
   std::string Line() const;
-  // Line(), then one line per partition still at risk.
+  // Line(), then one line per partition still at risk, and the quorum's
+  // reason when it is at risk.
   std::string Body() const;
 };
 

@@ -1,5 +1,9 @@
 #include "agent/sidecar/report.h"
 
+#include <algorithm>
+#include <optional>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "google/protobuf/util/time_util.h"
 
@@ -14,6 +18,68 @@ google::protobuf::Timestamp TimestampProto(absl::Time t) {
 
 google::protobuf::Duration DurationProto(absl::Duration d) {
   return TimeUtil::NanosecondsToDuration(absl::ToInt64Nanoseconds(d));
+}
+
+// Reassignments a status carries; the rest counted.
+constexpr size_t kMaxReassignments = 20;
+
+v1::QuorumReplica QuorumReplicaProto(const QuorumView& q,
+                                     const QuorumReplica& r, int64_t limit_ms) {
+  v1::QuorumReplica out;
+  out.set_id(r.id);
+  out.set_log_end_offset(r.log_end_offset);
+  out.set_lag_offsets(r.log_end_offset >= 0 && q.high_watermark >= 0
+                          ? std::max<int64_t>(0, q.high_watermark -
+                                                     r.log_end_offset)
+                          : -1);
+  const std::optional<int64_t> lag = QuorumLagMs(q, r);
+  out.set_lag_ms(lag.value_or(-1));
+  const QuorumReplica* leader = q.Leader();
+  const int64_t now = leader != nullptr ? leader->last_caught_up_ms : -1;
+  out.set_last_fetch_ms_ago(now >= 0 && r.last_fetch_ms >= 0
+                                ? now - r.last_fetch_ms
+                                : -1);
+  out.set_last_caught_up_ms_ago(now >= 0 && r.last_caught_up_ms >= 0
+                                    ? now - r.last_caught_up_ms
+                                    : -1);
+  out.set_caught_up(lag.has_value() && *lag < limit_ms);
+  return out;
+}
+
+void FillQuorumStatus(const ClusterMetadata& c, v1::QuorumStatus* out) {
+  out->set_known(c.quorum.has_value());
+  out->set_error(c.quorum_error);
+  if (!c.quorum.has_value()) return;
+  const QuorumView& q = *c.quorum;
+  const ReadinessOptions limits;
+  out->set_answered_by(q.answered_by);
+  out->set_leader_id(q.leader_id);
+  out->set_leader_epoch(q.leader_epoch);
+  out->set_high_watermark(q.high_watermark);
+  for (const QuorumReplica& r : q.voters) {
+    *out->add_voters() = QuorumReplicaProto(
+        q, r, absl::ToInt64Milliseconds(limits.voter_lag_limit));
+  }
+  for (const QuorumReplica& r : q.observers) {
+    *out->add_observers() = QuorumReplicaProto(
+        q, r, absl::ToInt64Milliseconds(limits.observer_lag_limit));
+  }
+}
+
+void FillRegistrationStatus(const ClusterMetadata& c,
+                            v1::RegistrationStatus* out) {
+  out->set_known(c.registration.has_value());
+  out->set_error(c.registration_error);
+  if (!c.registration.has_value()) return;
+  out->set_answered_by(c.registration->answered_by);
+  out->set_fencing_known(c.registration->fencing_known);
+  for (const Registration& r : c.registration->brokers) {
+    if (r.fenced) {
+      out->add_fenced(r.id);
+    } else {
+      out->add_unfenced(r.id);
+    }
+  }
 }
 
 }  // namespace
@@ -75,20 +141,39 @@ v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
     hs->set_serving(h->serving);
     hs->set_reason(h->reason);
   }
-  s.set_broker_registered(health.broker.serving);
+  s.set_broker_registered(health.has_broker && health.broker.serving);
   s.set_ready(health.ready.serving);
   s.set_ready_reason(health.ready.reason);
+  const ClusterMetadata& c = snapshot.cluster;
+  v1::LocalNode* local = s.mutable_local();
+  local->set_address(c.local.address);
+  local->set_answered(c.local.answered);
+  local->set_error(c.local.error);
+  FillQuorumStatus(c, s.mutable_quorum());
+  FillRegistrationStatus(c, s.mutable_registration());
+  s.set_controller_id(c.controller_id);
   if (!snapshot.has_data()) return s;
 
+  s.set_metadata_answered_by(c.metadata_answered_by);
+  for (size_t i = 0; i < c.reassignments.size() && i < kMaxReassignments;
+       ++i) {
+    const Reassignment& r = c.reassignments[i];
+    v1::Reassignment* pr = s.add_reassignments();
+    pr->set_topic(r.topic);
+    pr->set_partition(r.partition);
+    for (int32_t x : r.replicas) pr->add_replicas(x);
+    for (int32_t x : r.adding) pr->add_adding(x);
+    for (int32_t x : r.removing) pr->add_removing(x);
+  }
+  s.set_reassignment_count(static_cast<int32_t>(c.reassignments.size()));
+  s.set_reassignments_error(c.reassignments_error);
   for (const TopicConfigError& e : snapshot.config_errors) {
     v1::TopicConfigError* pe = s.add_config_errors();
     pe->set_topic(e.topic);
     pe->set_error(e.error);
   }
   s.set_config_error_count(static_cast<int32_t>(snapshot.config_error_count));
-  const ClusterMetadata& c = snapshot.cluster;
   s.set_cluster_id(c.cluster_id);
-  s.set_controller_id(c.controller_id);
   for (int32_t b : c.brokers) s.add_brokers(b);
   *s.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
   *s.mutable_snapshot_age() = DurationProto(health.age);
@@ -102,6 +187,8 @@ v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
   pc->set_under_min_isr(n.under_min_isr);
   pc->set_offline(n.offline);
   pc->set_not_in_isr(n.not_in_isr);
+  pc->set_reassigning_here(n.reassigning_here);
+  pc->set_reassignments(n.reassignments);
   return s;
 }
 
@@ -143,10 +230,13 @@ absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
       request.has_node_id() ? request.node_id() : ctx.identity->node_id;
   if (health.stale) {
     return absl::UnavailableError(absl::StrCat(
-        "cannot judge restart safety of broker ", node, ": ",
-        health.broker.reason));
+        "cannot judge restart safety of node ", node, ": ",
+        health.ready.reason));
   }
-  const RestartSafety safety = EvaluateRestartSafety(snapshot.cluster, node);
+  std::vector<int32_t> voter_ids;
+  for (const Voter& v : ctx.identity->voters) voter_ids.push_back(v.node_id);
+  const RestartSafety safety =
+      EvaluateRestartSafety(snapshot.cluster, node, voter_ids);
   v1::CheckRestartSafetyResponse out;
   out.set_node_id(node);
   out.set_safe(safety.safe);
@@ -157,6 +247,8 @@ absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
     pr->set_isr_after(r.isr_after);
     pr->set_reason(r.reason);
   }
+  out.set_quorum_at_risk(safety.quorum_at_risk);
+  out.set_quorum_reason(safety.quorum_reason);
   *out.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
   return out;
 }
@@ -173,6 +265,8 @@ v1::CheckRestartSafetyResponse BuildRestartWait(const PrestopResult& result,
     pr->set_isr_after(r.isr_after);
     pr->set_reason(r.reason);
   }
+  out.set_quorum_at_risk(result.last.quorum_at_risk);
+  out.set_quorum_reason(result.last.quorum_reason);
   if (snapshot.has_data()) {
     *out.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
   }

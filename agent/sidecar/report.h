@@ -16,7 +16,6 @@
 
 namespace kafka_agent {
 
-namespace v1 = ::kafka_agent::v1;
 
 // What GetStatus answers, given the agent's settings.
 struct StatusContext {

@@ -11,6 +11,7 @@
 #include "agent/sidecar/http_routes.h"
 #include "agent/sidecar/http_server.h"
 #include "agent/sidecar/kafka_admin.h"
+#include "agent/sidecar/kafka_wire.h"
 #include "agent/sidecar/metrics.h"
 #include "agent/sidecar/poller.h"
 #include "agent/sidecar/prestop.h"
@@ -67,7 +68,10 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
           "defaults are 9401 and 50051)"));
     }
   }
-  o.bootstrap = flags.IsSet("bootstrap")
+  // Unset: the pod's broker; RunServe picks the controller listener instead
+  // on a controller-only pod.
+  o.bootstrap_set = flags.IsSet("bootstrap");
+  o.bootstrap = o.bootstrap_set
                     ? flags.String("bootstrap")
                     : absl::StrCat("localhost:", o.identity.broker_port);
   KA_ASSIGN_OR_RETURN(o.poll_interval, flags.Duration("poll-interval"));
@@ -120,6 +124,8 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
              const Notification& stop) {
   spdlog::info("kafka-agent {} serve", KAFKA_AGENT_VERSION);
   Identity identity;
+  std::string bootstrap = o.bootstrap;
+  std::unique_ptr<wire::KafkaWire> local;
   std::unique_ptr<KafkaAdmin> admin;
   SnapshotStore store;
   PollStats poll_stats;
@@ -134,30 +140,52 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
       {"identity",
        [&]() -> absl::Status {
          KA_ASSIGN_OR_RETURN(identity, DeriveIdentity(o.identity));
-         spdlog::info("pod {} -> node.id {}, roles {}", identity.pod_name,
-                      identity.node_id, identity.ProcessRoles());
+         if (!o.bootstrap_set && !identity.is_broker) {
+           // The pod's own node on its own listener: the broker's, or a
+           // controller-only pod's controller listener.
+           bootstrap = absl::StrCat("localhost:", identity.controller_port);
+         }
+         spdlog::info("pod {} -> node.id {}, roles {}; asks {} ({} listener)",
+                      identity.pod_name, identity.node_id,
+                      identity.ProcessRoles(), bootstrap,
+                      identity.is_broker ? "broker" : "controller");
          return absl::OkStatus();
        }},
-      {"kafka-client",
+      {"kafka-clients",
        [&]() -> absl::Status {
          KA_ASSIGN_OR_RETURN(KafkaProps props, ClientProperties(o, fs));
          std::vector<std::string> shown;
          for (const auto& [k, v] : props) {
            shown.push_back(absl::StrCat(k, "=", ShownValue(k, v)));
          }
-         spdlog::info("librdkafka client for {}{}{}{}", o.bootstrap,
+         spdlog::info("Kafka clients for {}{}{}{}", bootstrap,
                       shown.empty() ? "" : " with ", absl::StrJoin(shown, " "),
                       o.kafka_prop_file.empty()
                           ? ""
                           : absl::StrCat(" (file ", o.kafka_prop_file, ")"));
-         KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(o.bootstrap, props));
+         wire::WireOptions wo;
+         wo.bootstrap = {bootstrap};
+         wo.controllers = !identity.is_broker;
+         wo.props = props;
+         wo.software_version = KAFKA_AGENT_VERSION;
+         auto w = wire::NewKafkaWire(wo);
+         if (!w.ok()) {
+           return absl::Status(w.status().code(),
+                               absl::StrCat("--kafka-prop / --bootstrap: ",
+                                            w.status().message()));
+         }
+         local = *std::move(w);
+         if (identity.is_broker) {
+           // librdkafka only asks for topic configurations (DescribeConfigs).
+           KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(bootstrap, props));
+         }
          return absl::OkStatus();
        }},
       {"grpc-server",
        [&]() -> absl::Status {
          AgentServer::Options so;
          so.listen = o.grpc_listen;
-         so.bootstrap = o.bootstrap;
+         so.bootstrap = bootstrap;
          so.poll_interval = o.poll_interval;
          so.gate = &gate;
          server = std::make_unique<AgentServer>(identity, store, clock, so);
@@ -202,19 +230,25 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
 
   const absl::Duration request_timeout =
       std::clamp(o.poll_interval, absl::Seconds(1), absl::Seconds(5));
-  TopicConfigOptions tco;
-  tco.refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
-  tco.check_every = o.poll_interval;
-  tco.request_timeout = request_timeout;
-  tco.stats = &poll_stats;
-  TopicConfigs configs(*admin, clock, tco);
+  std::unique_ptr<TopicConfigs> configs;
+  if (admin != nullptr) {
+    TopicConfigOptions tco;
+    tco.refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
+    tco.check_every = o.poll_interval;
+    tco.request_timeout = request_timeout;
+    tco.stats = &poll_stats;
+    configs = std::make_unique<TopicConfigs>(*admin, clock, tco);
+  }
   PollerOptions po;
-  po.node_id = identity.node_id;
+  po.roles = RolesOf(identity);
+  po.local_address = bootstrap;
   po.interval = o.poll_interval;
   po.request_timeout = request_timeout;
   po.stats = &poll_stats;
-  Poller poller(*admin, configs, clock, store, po);
-  configs.OnUpdate([&poller] { poller.Republish(); });
+  Poller poller(*local, configs.get(), clock, store, po);
+  if (configs != nullptr) {
+    configs->OnUpdate([&poller] { poller.Republish(); });
+  }
   // Threads that may sit in a Kafka request when SIGTERM comes.
   Notification poller_done, configs_done;
   std::thread poller_thread([&] {
@@ -222,14 +256,14 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
     poller_done.Notify();
   });
   std::thread configs_thread([&] {
-    configs.Run(stop);
+    if (configs != nullptr) configs->Run(stop);
     configs_done.Notify();
   });
   std::thread refresher([&] { server->RunRefresher(stop); });
   std::thread gate_thread([&] { gate.Run(stop); });
   spdlog::info("serving: polling {} every {}; snapshot stale after {}; "
                "liveness (\"\") lost after {} without a completed poll",
-               o.bootstrap, absl::FormatDuration(o.poll_interval),
+               bootstrap, absl::FormatDuration(o.poll_interval),
                absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
                absl::FormatDuration(LivenessBound(o.poll_interval)));
 
@@ -251,7 +285,9 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   }
   poller_thread.join();
   configs_thread.join();
+  configs.reset();
   admin.reset();
+  local.reset();
   spdlog::info("stopped in {}",
                absl::FormatDuration(absl::Trunc(clock.Monotonic() - stop_at,
                                                 absl::Milliseconds(1))));

@@ -25,6 +25,7 @@ struct ServeOptions {
   std::string grpc_listen;
   std::string http_listen;  // empty: no HTTP side port
   std::string bootstrap;
+  bool bootstrap_set = false;  // false: the default, the pod's own node
   absl::Duration poll_interval = absl::Seconds(2);
   std::vector<std::pair<std::string, std::string>> kafka_props;
   std::string kafka_prop_file;  // empty: none

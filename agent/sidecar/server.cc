@@ -5,6 +5,7 @@
 #include <set>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "agent/base/logging.h"
 #include "google/protobuf/util/message_differencer.h"
 #include "grpc/health/v1/health.grpc.pb.h"
@@ -413,6 +414,7 @@ AgentServer::AgentServer(const Identity& identity, SnapshotStore& store,
       clock_(clock),
       options_(std::move(options)),
       broadcaster_(std::make_unique<StatusBroadcaster>()) {
+  health_options_.roles = RolesOf(identity_);
   health_options_.poll_interval = options_.poll_interval;
   health_options_.started_at = clock_.Monotonic();
   status_ctx_.identity = &identity_;
@@ -446,9 +448,13 @@ absl::Status AgentServer::Start() {
     health_ = std::make_unique<HealthPublisher>(*health_service_);
   }
   Refresh();
-  spdlog::info("gRPC listening on {} (port {}): grpc.health.v1 services "
-               "\"\", \"{}\", \"{}\"; kafka_agent.v1.KafkaAgent; reflection",
-               options_.listen, port_, kBrokerService, kReadyService);
+  std::vector<std::string> services;
+  for (const auto& [name, h] : CurrentHealth().Services()) {
+    services.push_back(absl::StrCat("\"", name, "\""));
+  }
+  spdlog::info("gRPC listening on {} (port {}): grpc.health.v1 services {}; "
+               "kafka_agent.v1.KafkaAgent; reflection",
+               options_.listen, port_, absl::StrJoin(services, ", "));
   return absl::OkStatus();
 }
 
@@ -466,10 +472,7 @@ HealthReport AgentServer::CurrentHealth() {
                                    " (limit ", absl::FormatDuration(bound),
                                    "): it is stuck")};
   }
-  if (shutting_down_.load()) {
-    const ServiceHealth down{false, "the agent is shutting down"};
-    r.agent = r.broker = r.ready = down;
-  }
+  if (shutting_down_.load()) r.AllNotServing("the agent is shutting down");
   return r;
 }
 

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # The kafka-agent walkthrough, end to end: a 3-broker Kafka (KRaft)
-# StatefulSet from manifests/base, run on simulated pods on this machine (no
-# Kubernetes, no container engine), with every claim checked.
+# StatefulSet from manifests/base, applied with kubectl to a real Kubernetes
+# control plane (etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler, CoreDNS) on this machine, whose nodes are simulated
+# (kubelet-sim: pods as processes in network namespaces; no container
+# engine), with every claim checked.
 #
 #   tests/e2e/demo.sh [--test] [AGENT_BIN [KAFKA_TEST_TOOL]]
 #
@@ -10,28 +13,36 @@
 # machine that cannot run it (not root, no network namespaces, no overlayfs)
 # is a skip (exit 77) instead of an error.
 #
-# The story (tests/e2e/README.md has the details):
-#   1. the pods start in parallel; each pod's init container waits for the
-#      cluster DNS to publish the names it needs, then writes Kafka's config;
-#      no UnknownHostException in any broker's log
+# The story (tests/e2e/README.md has the details); every step goes through
+# the API, with kubectl rollout status / kubectl wait as the witnesses:
+#   1. kubectl apply: the StatefulSet controller creates the pods in
+#      parallel, the scheduler spreads them over the nodes; each pod's init
+#      container waits until CoreDNS serves the names it needs (records made
+#      by the EndpointSlice controller), then writes Kafka's config
 #   2. the brokers register and unfence; every pod becomes Ready
 #   3. topic `test` (3 partitions, replication factor 3; min.insync.replicas
 #      2 from the base config): every agent reports ISR 0,1,2
-#   4. scale to 2 (kafka-2 deleted): ISR 0,1, 3 under-replicated partitions,
-#      restarting kafka-1 now is UNSAFE; acks=all writes still succeed
-#   5. scale back to 3: kafka-2 comes back on its old data and is Ready only
-#      once it is back in every ISR
-#   6. rolling restart kafka-2, kafka-1, kafka-0, each only when the previous
-#      is Ready, under an acks=all producer and a consumer: nothing
-#      acknowledged is lost, no partition goes offline
-#   7. everything is removed again (also on Ctrl-C or a failure; a failed run
-#      keeps its work directory with every log and says where)
+#   4. kubectl scale --replicas=2: kafka-2 deleted, its DNS name gone; ISR
+#      0,1, 3 under-replicated partitions, restarting kafka-1 now is UNSAFE;
+#      acks=all writes still succeed
+#   5. kubectl scale --replicas=3: kafka-2 comes back on its old volume and is
+#      Ready (in the API) only once it is back in every ISR
+#   6. kubectl rollout restart under an acks=all producer and a consumer: the
+#      controller replaces kafka-2, kafka-1, kafka-0, each only when the
+#      previous is Ready for minReadySeconds; nothing acknowledged is lost, no
+#      partition goes offline
+#   7. kubectl delete statefulset; the data volumes stay; everything is
+#      removed again (also on Ctrl-C or a failure; a failed run keeps its work
+#      directory with every log and says where)
 #
 # Exit: 0 passed; 1 a step failed; 77 (--test only) cannot run here; 130/143
 # interrupted (everything is removed, the work directory too).
 # Environment: E2E_RATE (producer messages/s, default 1000), KEEP=1 (keep
 # the work directory of a passing or interrupted run), E2E_WORK_ROOT (default
-# /tmp), E2E_KAFKA_HEAP_OPTS (default -Xms384m -Xmx384m).
+# /tmp), E2E_KAFKA_HEAP_OPTS (default -Xms384m -Xmx384m), E2E_AGENT_IMAGE
+# (the agent image's archive, unpacked with container/unpack-image.sh) or
+# E2E_AGENT_ROOTFS (its unpacked root filesystem); default: a root staged
+# from AGENT_BIN with container/stage-rootfs.sh.
 set -uo pipefail
 
 MODE=demo
@@ -45,67 +56,101 @@ AGENT=${1:-${ROOT}/build/kafka-agent}
 TOOL=${2:-${ROOT}/build/tests/kafka-test-tool}
 RATE=${E2E_RATE:-1000}
 
+case ":${PATH}:" in
+  *:/usr/sbin:*) ;;
+  *) PATH="${PATH}:/usr/sbin:/sbin" ;;
+esac
+# shellcheck source=tests/lib/common.sh
+. "${ROOT}/tests/lib/common.sh"
 # shellcheck source=tests/lib/pods.sh
 . "${ROOT}/tests/lib/pods.sh"
-# shellcheck source=tests/e2e/lib/sim.sh
-. "${ROOT}/tests/e2e/lib/sim.sh"
-LIB_PROG=demo
+# shellcheck source=tests/e2e/lib/k8s.sh
+. "${ROOT}/tests/e2e/lib/k8s.sh"
+
+T0=${LIB_T0}
 
 # ---------------------------------------------------------------- preflight
 
-# A machine that cannot run pods: skipped as a test, an error as the demo.
 cannot_run() {
-  [[ ${MODE} != test ]] || skip "$*"
-  die "cannot run here: $*"
+  if [[ ${MODE} == test ]]; then
+    printf 'SKIP: %s\n' "$*"
+    exit 77
+  fi
+  printf 'demo: cannot run here: %s\n' "$*" >&2
+  exit 1
+}
+missing() {
+  printf 'demo: %s\n' "$*" >&2
+  exit 1
 }
 
-why=$(pods_can_run) || cannot_run "${why}"
+[[ ${EUID} -eq 0 ]] || cannot_run "needs root (network namespaces, mounts); run it as root or with sudo"
+command -v ip >/dev/null || cannot_run "'ip' (iproute2) not found"
+probe_ns="ka-probe-$$"
+ip netns add "${probe_ns}" 2>/dev/null || cannot_run "'ip netns add' does not work here (no CAP_SYS_ADMIN?)"
+ip netns del "${probe_ns}"
 grep -qw overlay /proc/filesystems || modprobe overlay 2>/dev/null
 grep -qw overlay /proc/filesystems || cannot_run "no overlay filesystem in this kernel"
-need dnsmasq:dnsmasq-base unshare:util-linux setpriv:util-linux findmnt:util-linux \
-  flock:util-linux java:default-jre-headless jq:jq python3:python3-yaml \
-  grpc-health-probe:scripts/go-tools.sh grpcurl:scripts/go-tools.sh kustomize:scripts/go-tools.sh
-python_with_yaml >/dev/null || die "python3 has no yaml module (python3-yaml): run make deps"
+for t in unshare:util-linux setpriv:util-linux nsenter:util-linux findmnt:util-linux \
+  openssl:openssl curl:curl java:default-jre-headless jq:jq python3:python3-yaml \
+  grpc-health-probe:scripts/go-tools.sh grpcurl:scripts/go-tools.sh kustomize:scripts/go-tools.sh; do
+  command -v "${t%%:*}" >/dev/null || missing "${t%%:*} not found (${t#*:}): run make deps"
+done
+python3 -c 'import yaml' 2>/dev/null || missing "python3 has no yaml module (python3-yaml): run make deps"
+"${ROOT}/tests/k8s/build.sh" --print-bin >/dev/null 2>&1 ||
+  missing "the Kubernetes control plane is not built: run make deps (tests/k8s/build.sh)"
 "${ROOT}/tests/integration/kafka/fetch.sh" --print-libs >/dev/null 2>&1 ||
-  die "Kafka's jars are not fetched: run make deps (tests/integration/kafka/fetch.sh)"
+  missing "Kafka's jars are not fetched: run make deps (tests/integration/kafka/fetch.sh)"
 for b in "${AGENT}" "${TOOL}"; do
-  [[ -x ${b} ]] || die "${b} not found: build first (make build)"
+  [[ -x ${b} ]] || missing "${b} not found: build first (make build)"
 done
 AGENT=$(realpath "${AGENT}")
 TOOL=$(realpath "${TOOL}")
 
-WORK=$(mktemp -d "${E2E_WORK_ROOT:-/tmp}/kafka-e2e.XXXXXX") || die "mktemp failed"
+WORK=$(mktemp -d "${E2E_WORK_ROOT:-/tmp}/kafka-e2e.XXXXXX") || missing "mktemp failed"
 chmod 0755 "${WORK}"
-RUN=e2e$$
+# The run id names the namespaces (ka-<run>-*) and picks the pods' subnet
+# (10.244.N.0/24 from its hash): k8s<pid>, apart from other tests' runs.
+RUN=k8s$$
 RUN=${RUN:0:12}
 OK=0
 STEP_NO=0
 STEP_NAME=setup
-STEP_T0=${LIB_T0}
+STEP_T0=${T0}
 declare -a STEP_TIMES=()
 
 # ---------------------------------------------------------------- failure and cleanup
 
-# After `fail` said what failed: where, and the tail of every log.
-on_fail() {
-  local pod f
+fail() {
+  local f
   trap '' INT
-  say "  in step ${STEP_NO} (${STEP_NAME})"
-  if f=$(sim_pod_failure 2>/dev/null); then say "pod failure: ${f}"; fi
-  for pod in "${!SIM_DIR[@]}"; do
-    tail_of 15 "${SIM_DIR[${pod}]}"/logs/*.log
+  printf '\n'
+  say "FAIL in step ${STEP_NO} (${STEP_NAME}): $*"
+  if [[ -n ${K8S_BIN:-} && -n ${PODS_NODE_NS:-} ]]; then
+    printf -- '--- kubectl get pods,pvc -o wide\n'
+    kc -n "${K8S_NS:-kafka}" get pods,pvc -o wide 2>&1 | sed 's/^/    /'
+    printf -- '--- kubectl get events (last 15)\n'
+    kc -n "${K8S_NS:-kafka}" get events --sort-by=.lastTimestamp 2>&1 | tail -n 15 | cut -c1-220 | sed 's/^/    /'
+  fi
+  for f in "${WORK}"/nodes/*/pods/*/logs/*.log; do
+    [[ -f ${f} ]] || continue
+    printf -- '--- %s (last 12 lines)\n' "${f#"${WORK}"/}"
+    tail -n 12 "${f}" | cut -c1-300 | sed 's/^/    /'
   done
-  tail_of 8 "${WORK}"/client/*.log
+  for f in "${WORK}"/nodes/*/kubelet.log "${WORK}"/client/*.log; do
+    [[ -f ${f} ]] || continue
+    printf -- '--- %s (last 8 lines)\n' "${f#"${WORK}"/}"
+    tail -n 8 "${f}" | cut -c1-300 | sed 's/^/    /'
+  done
+  exit 1
 }
 
 cleanup() {
   local rc=$?
   trap '' INT TERM
-  if [[ -n ${SIM_SETUP:-} ]]; then
-    ((OK)) || say "cleaning up: stopping every process, removing the namespaces..."
-    # The cluster DNS's query log, for the record (it lives in /run/ka-pods).
-    [[ -z ${PODS_DNS_LOG:-} ]] || cp "${PODS_DNS_LOG}" "${WORK}/dnsmasq.log" 2>/dev/null
-    sim_stop_all
+  if [[ -n ${K8S_DIR:-} ]]; then
+    ((OK)) || say "cleaning up: stopping the nodes' pods, the kubelets, CoreDNS, the control plane; removing the namespaces..."
+    k8s_stop_all
   fi
   if [[ ${KEEP:-0} != 1 ]] && ((OK || rc == 130 || rc == 143)); then
     # Passed, or interrupted (Ctrl-C): nothing of the run stays.
@@ -113,17 +158,16 @@ cleanup() {
     ((OK)) || say "removed ${WORK} (KEEP=1 keeps it)"
   else
     printf '\nThe work directory is kept: %s\n' "${WORK}"
-    printf '  pods/<pod>.<n>/logs/<container>.log  each container'"'"'s output (kubectl logs)\n'
-    printf '  pods/<pod>.<n>/events                 what the simulated kubelet did\n'
-    printf '  client/  producer, consumer, samples; dnsmasq.log  every DNS query\n'
-    printf '  manifests.yaml, spec/  what was run (kustomize build, per-pod specs)\n'
+    printf '  nodes/<node>/kubelet.log                       what each kubelet-sim did\n'
+    printf '  nodes/<node>/pods/<ns>_<pod>_<uid>/logs/<c>.log each container'"'"'s output (kubectl logs)\n'
+    printf '  k8s/logs/  the control plane; k8s/coredns.log  every DNS query\n'
+    printf '  client/  producer, consumer, samples, pods.watch (every pod change the API reported)\n'
+    printf '  manifests.yaml  what was applied (kustomize build manifests/base)\n'
     printf 'Remove it with: rm -rf %s\n' "${WORK}"
   fi
   exit "${rc}"
 }
 exit_traps cleanup
-# Every wait fails at once when a pod's kubelet recorded a failure.
-AWAIT_ABORT_IF=sim_pod_failure
 
 # ---------------------------------------------------------------- helpers
 
@@ -139,33 +183,110 @@ step() {
   (($# == 0)) || info "$@"
 }
 
-pod_state_is() {
-  local pod
-  for pod in "${@:2}"; do
-    [[ $(cat "${SIM_DIR[${pod}]}/state" 2>/dev/null) == "$1" ]] || return 1
+# pod_failure: the first container of the StatefulSet's pods that restarted
+# or cannot start (the kubelet would retry; here it is a failure of the run).
+pod_failure() {
+  kc -n "${K8S_NS}" get pods -l "app.kubernetes.io/name=${K8S_STS}" -o json 2>/dev/null | jq -r '
+    [.items[] | .metadata.name as $p | (.status.initContainerStatuses // []) + (.status.containerStatuses // [])
+     | .[] | select(.restartCount > 0 or ((.state.waiting.reason // "PodInitializing")
+                    | IN("PodInitializing", "ContainerCreating") | not))
+     | "\($p): container \(.name) restarted \(.restartCount) time(s); \(.state | tostring | .[0:200])"] | first // empty' |
+    grep .
+}
+
+# await LIMIT_S DESCRIPTION CMD...: polls CMD every 0.2 s until it succeeds;
+# fails the run after LIMIT_S seconds or when a container failed (checked
+# every 2 s). Sets WAITED_MS.
+await() {
+  local limit=$1 what=$2 t0 f last
+  shift 2
+  t0=$(now_ms)
+  last=${t0}
+  say "waiting for ${what} (at most ${limit}s)"
+  until "$@"; do
+    if (($(now_ms) - last > 2000)); then
+      last=$(now_ms)
+      if f=$(pod_failure); then fail "${f}"; fi
+    fi
+    (($(now_ms) - t0 < limit * 1000)) || fail "timed out after ${limit}s waiting for ${what}"
+    nap 0.2
   done
+  WAITED_MS=$(($(now_ms) - t0))
+  say "  -> done after $(secs "${WAITED_MS}")s"
+}
+
+# kwait LIMIT_S DESCRIPTION KUBECTL-ARGS...: a kubectl command that waits
+# (rollout status, wait) as the witness; fails the run when it does.
+kwait() {
+  local limit=$1 what=$2 t0 out
+  shift 2
+  t0=$(now_ms)
+  say "kubectl $* (${what})"
+  out=$(kc "$@" --timeout="${limit}s" 2>&1) || fail "kubectl $*: ${out}"
+  WAITED_MS=$(($(now_ms) - t0))
+  show <<<"${out}"
+  say "  -> done after $(secs "${WAITED_MS}")s"
+}
+
+# The pod's agent, as the kubelet probes it: SERVING, NOT_SERVING or ERROR.
+agent_addr() {
+  printf '%s:%s\n' "$(k8s_pod_ip "$1")" "${K8S_READY_PORT}"
+}
+probe() {
+  local out addr
+  addr=$(agent_addr "$1") || { echo ERROR; return; }
+  if out=$(pods_node_exec grpc-health-probe -addr "${addr}" -service "$2" \
+    -connect-timeout 1s -rpc-timeout 1s 2>&1); then
+    echo SERVING
+  elif [[ ${out} == *NOT_SERVING* ]]; then
+    echo NOT_SERVING
+  else
+    echo ERROR
+  fi
 }
 
 # probe_all SERVICE PODS...: every pod's agent answers SERVING for SERVICE.
 probe_all() {
   local pod
   for pod in "${@:2}"; do
-    [[ $(sim_probe "${pod}" "$1") == SERVING ]] || return 1
+    [[ $(probe "${pod}" "$1") == SERVING ]] || return 1
   done
+}
+
+# agent_status POD ARGS...: `kafka-agent status --addr <pod's agent> ARGS`,
+# from the node (like an operator with a port-forward).
+agent_status() {
+  local pod=$1 addr
+  shift
+  addr=$(agent_addr "${pod}") || return 1
+  pods_node_exec "${AGENT}" status --addr "${addr}" "$@"
+}
+
+# isr POD: the ISR of each partition of test as the pod's agent sees it,
+# e.g. "0,1,2 0,1,2 0,1,2" (sorted ids).
+isr() {
+  agent_status "$1" --json --topic test --timeout 2s 2>/dev/null |
+    jq -r '[.partitions.partitions // [] | .[] | (.isr | sort | map(tostring) | join(","))] | join(" ")'
 }
 
 # isr_all WANT PODS...: every pod's agent sees ISR WANT on test-0..2.
 isr_all() {
   local pod
   for pod in "${@:2}"; do
-    [[ $(sim_isr "${pod}") == "$1" ]] || return 1
+    [[ $(isr "${pod}") == "$1" ]] || return 1
   done
+}
+
+# api_ready POD: the pod's Ready condition in the API is True.
+api_ready() {
+  [[ $(k8s_pod_field "$1" '{.status.conditions[?(@.type=="Ready")].status}') == True ]]
 }
 
 # no_unknown_host POD: its (current) Kafka logged no UnknownHostException:
 # it did not start before the names it needs resolved.
 no_unknown_host() {
-  local log=${SIM_DIR[$1]}/logs/${SIM_MAIN}.log
+  local log
+  log=$(k8s_log "$1" "${K8S_MAIN}") || fail "$1: no log of its ${K8S_MAIN} container"
   if grep -q UnknownHostException "${log}"; then
     fail "$1: Kafka logged UnknownHostException: $(grep -m1 UnknownHostException "${log}" | cut -c1-200)"
   fi
@@ -178,13 +299,20 @@ kafka_ms() {
   printf '%s\n' $((s * 1000 + 10#${1#*,}))
 }
 
+# iso_ms 2026-12-01T12:00:00Z: an API timestamp in epoch ms.
+iso_ms() {
+  local s
+  s=$(date -d "$1" +%s) || return 1
+  printf '%s\n' $((s * 1000))
+}
+
 # On the client pod, as a person would type it (pod DNS names).
 client() {
   pods_exec client "$@"
 }
 
 agent_dns_addr() {
-  printf '%s:%s\n' "$(sim_fqdn "$1")" "${SIM_READY_PORT}"
+  printf '%s:%s\n' "$(k8s_fqdn "$1")" "${K8S_READY_PORT}"
 }
 
 # check_restart POD [NODE]: the verdict of POD's agent; sets VERDICT, VERDICT_RC.
@@ -192,12 +320,8 @@ check_restart() {
   local -a node=()
   [[ -z ${2:-} ]] || node=(--node-id "$2")
   VERDICT_RC=0
-  VERDICT=$(pods_node_exec "${AGENT}" check-restart --addr "$(sim_agent_addr "$1")" "${node[@]}" 2>&1) ||
+  VERDICT=$(pods_node_exec "${AGENT}" check-restart --addr "$(agent_addr "$1")" "${node[@]}" 2>&1) ||
     VERDICT_RC=$?
-}
-restart_safe() {
-  check_restart "$1"
-  ((VERDICT_RC == 0))
 }
 
 json_field() {
@@ -218,119 +342,163 @@ progress_line() {
     "$(json_field "${p}" 'failed // 0')" "$(json_field "${c}" 'consumed // 0')"
 }
 
-# sampler: `kafka-agent status --offline --json` on every present agent,
-# as often as it can (about 3 times a second), into client/samples:
+# sampler: `kafka-agent status --offline --json` on every running agent, as
+# often as it can, into client/samples:
 #   TIME_MS POD STALE REGISTERED OFFLINE_COUNT OFFLINE_LISTED UNDER_MIN_ISR
+# The pods' addresses come from the API (client/pod-ips, refreshed ~1/s).
 sampler() {
-  local pod out
-  while [[ ! -e ${WORK}/client/sampler.stop && ! -e ${WORK}/stop ]]; do
-    for pod in "${SIM_PODS[@]}"; do
-      [[ -f ${PODS_DIR}/pods/${pod}.env ]] || continue
-      out=$(sim_status "${pod}" --offline --json --timeout 1s 2>/dev/null) || continue
+  local pod ip out n=0
+  while [[ ! -e ${WORK}/client/sampler.stop ]]; do
+    if ((n++ % 3 == 0)); then
+      kc -n "${K8S_NS}" get pods -l "app.kubernetes.io/name=${K8S_STS}" \
+        -o jsonpath='{range .items[*]}{.metadata.name} {.status.podIP}{"\n"}{end}' \
+        >"${WORK}/client/pod-ips.tmp" 2>/dev/null && mv "${WORK}/client/pod-ips.tmp" "${WORK}/client/pod-ips"
+    fi
+    while read -r pod ip; do
+      [[ -n ${ip} ]] || continue
+      out=$(pods_node_exec "${AGENT}" status --addr "${ip}:${K8S_READY_PORT}" --offline --json --timeout 1s 2>/dev/null) || continue
       printf '%s %s %s\n' "$(now_ms)" "${pod}" "$(jq -r '[.status.snapshot_stale,
         .status.broker_registered, .status.counts.offline,
         (.partitions.partitions // [] | length), .status.counts.under_min_isr] | @tsv' <<<"${out}")" \
         >>"${WORK}/client/samples"
-    done
-    nap 0.2
+    done <"${WORK}/client/pod-ips"
   done
 }
+
+# dns_is NAME ADDRESSES: the cluster DNS answers NAME with exactly these
+# addresses (none: NAME does not resolve).
+dns_is() {
+  [[ $(k8s_resolve "$1" | paste -sd' ') == "$2" ]]
+}
+
 
 # ---------------------------------------------------------------- the story
 
-printf 'kafka-agent %s: a Kafka (KRaft) StatefulSet on simulated pods\n' "${MODE}"
-info "No Kubernetes here: each pod is a network namespace with its own address, host name" \
-  "and resolv.conf; a dnsmasq is the cluster DNS; each container runs in its own mount" \
-  "namespace with the pod's volumes at the manifest's paths, as the manifest's user." \
-  "What runs comes from the manifests (kustomize build manifests/base): images, args," \
-  "env (Downward API, the CLUSTER_ID Secret), volumes, probes, grace period."
+printf 'kafka-agent %s: a Kafka (KRaft) StatefulSet on a real Kubernetes control plane\n' "${MODE}"
+info "etcd, kube-apiserver, kube-controller-manager, kube-scheduler and CoreDNS run here for real" \
+  "(tests/k8s/versions.env); only the kubelets are simulated: kubelet-sim registers a Node" \
+  "and runs the pods bound to it as processes in network namespaces (no container engine" \
+  "works here). kubectl applies the kustomize build of manifests/base; from then on the" \
+  "StatefulSet controller, the scheduler, the EndpointSlice controller and CoreDNS decide."
 info "Work directory: ${WORK}"
 
-say "setting up: kustomize build, pod specs, cluster DNS, client pod"
-sim_setup || fail "setup failed"
-info "StatefulSet ${SIM_STS}: ${SIM_REPLICAS} replicas, podManagementPolicy ${SIM_POD_MANAGEMENT}," \
-  "headless Service ${SIM_SVC} in namespace ${SIM_NS}, readinessProbe gRPC :${SIM_READY_PORT} \"${SIM_READY_SERVICE}\"," \
-  "terminationGracePeriodSeconds ${SIM_GRACE}, minReadySeconds ${SIM_MIN_READY}; containers in order:" \
-  "$(tr ' ' '\n' <<<"${CONTAINERS}" | sed 's/:init$/ (init)/; s/:sidecar$/ (native sidecar)/; s/:main$/ (main)/' | paste -sd, | sed 's/,/, /g')"
-info "Cluster DNS ${PODS_DNS_IP} (subnet ${PODS_SUBNET}); client pod $(pods_ip client) runs" \
-  "the producer, the consumer and kafka-agent status."
+say "setting up: node network, control plane, CoreDNS, ${K8S_NODES} nodes, volumes, client pod"
+k8s_setup || fail "setup failed"
+pods_create client 20 --namespace "${K8S_NS}" || fail "could not create the client pod"
+K8S_BOOTSTRAP="${K8S_SVC}.${K8S_NS}.svc.${PODS_CLUSTER_DOMAIN}:9092"
+k8s_watch_pods
+info "StatefulSet ${K8S_STS}: ${K8S_REPLICAS} replicas in namespace ${K8S_NS}, headless Service ${K8S_SVC}," \
+  "readinessProbe gRPC :${K8S_READY_PORT} \"${K8S_READY_SERVICE}\", minReadySeconds ${K8S_MIN_READY}," \
+  "terminationGracePeriodSeconds ${K8S_GRACE}; ${K8S_REPLICAS} PersistentVolumes (hostPath) pre-bound to its claims."
+info "Images: kafka-agent:* from the root filesystem ${K8S_AGENT_ROOTFS}" \
+  "(read-only, uid 65532); apache/kafka:* emulated from Kafka's jars, with KAFKA_HEAP_OPTS=${K8S_KAFKA_HEAP}" \
+  "in its image environment (the manifest sets no heap; the image's 1 GiB x 3 does not suit this machine)."
+info "Client pod $(pods_ip client) (outside the API) runs the producer, the consumer and kafka-agent status."
 
 # 1 ---------------------------------------------------------------------------
-step "start the pods in parallel; init waits for DNS" \
-  "All ${SIM_REPLICAS} pods start at once. A pod's DNS name appears only a moment after the pod" \
-  "(the endpoints controller and the DNS catching up; here 0.5-3 s at random), so" \
-  "each init container (kafka-agent init) waits until its own name and a majority of" \
-  "the controller quorum resolve, then writes server.properties for Kafka." \
-  "(One deviation from the manifest: Kafka gets KAFKA_HEAP_OPTS=${SIM_KAFKA_HEAP}; the manifest" \
-  "sets none, and the image's default of 1 GiB per broker does not suit a small machine.)"
-for pod in "${SIM_PODS[@]}"; do
-  sim_start_pod "${pod}" || fail "could not start ${pod}"
-done
-await 150 "every pod's init to exit 0 and its Kafka container to start" \
-  pod_state_is running "${SIM_PODS[@]}"
-for pod in "${SIM_PODS[@]}"; do
-  grep -q 'resolved to' "${SIM_DIR[${pod}]}/logs/${SIM_INIT}.log" ||
-    fail "${pod}: its init log has no 'resolved to' line"
+step "kubectl apply; the pods start in parallel; init waits for DNS" \
+  "The StatefulSet controller creates all ${K8S_REPLICAS} pods at once (podManagementPolicy Parallel) and the" \
+  "scheduler spreads them over the nodes. A pod's DNS name exists only once its kubelet reported" \
+  "its address, the EndpointSlice controller listed it and CoreDNS saw that: each init container" \
+  "(kafka-agent init) waits until its own name and a majority of the controller quorum resolve."
+say "kubectl apply -f manifests.yaml (kustomize build manifests/base)"
+kc apply -f "${WORK}/manifests.yaml" 2>&1 | show
+t_apply=$(now_ms)
+have_pods() {
+  [[ $(kc -n "${K8S_NS}" get pods -l "app.kubernetes.io/name=${K8S_STS}" -o name 2>/dev/null | wc -l) == "${K8S_REPLICAS}" ]]
+}
+await 60 "the StatefulSet controller to create ${K8S_REPLICAS} pods" have_pods
+kwait 180 "every pod's init done and Kafka started: phase Running" \
+  -n "${K8S_NS}" wait --for=jsonpath='{.status.phase}'=Running pod -l "app.kubernetes.io/name=${K8S_STS}"
+# Created together, spread over the nodes.
+read -r first last < <(awk -F'|' '$2 == "ADDED" { t[$3] = $1 } END {
+  mn = 0; mx = 0; for (p in t) { if (!mn || t[p] < mn) mn = t[p]; if (t[p] > mx) mx = t[p] } print mn, mx }' "${K8S_POD_WATCH}")
+say "the ${K8S_REPLICAS} pods appeared in the API within $(secs $((last - first)))s of each other, $(secs $((first - t_apply)))s after kubectl apply"
+(((last - first) < 3000)) || fail "the pods were not created in parallel (spread over $(secs $((last - first)))s)"
+kc -n "${K8S_NS}" get pods -o wide 2>&1 | show
+nodes=$(kc -n "${K8S_NS}" get pods -l "app.kubernetes.io/name=${K8S_STS}" -o jsonpath='{range .items[*]}{.spec.nodeName}{"\n"}{end}' | sort -u | wc -l)
+((nodes == K8S_REPLICAS)) ||
+  fail "the scheduler put the ${K8S_REPLICAS} pods on ${nodes} nodes; the manifest's podAntiAffinity prefers one per node"
+say "one pod per node, as the manifest's preferred podAntiAffinity asks"
+for pod in "${K8S_PODS[@]}"; do
+  log=$(k8s_log "${pod}" "${K8S_INIT}") || fail "${pod}: no log of ${K8S_INIT}"
+  grep -q 'resolved to' "${log}" || fail "${pod}: its init log has no 'resolved to' line"
+  say "${pod}'s init container, what it waited for:"
+  grep -E 'dns: (waiting for|.* resolved to|ready after)' "${log}" | sed -E 's/^[^ ]+ +[a-z]+ +//' | cut -c1-150 | show
 done
 say "what init derived for kafka-2 (from its ordinal) in /mnt/shared/config/server.properties:"
 grep -E '^(node\.id|process\.roles|controller\.quorum\.voters|advertised\.listeners|log\.dirs)=' \
-  "${SIM_DIR[kafka-2]}/volumes/shared-config/server.properties" | show
+  "$(k8s_pod_dir kafka-2)/volumes/kubernetes.io~empty-dir/shared-config/server.properties" | show
 
 # 2 ---------------------------------------------------------------------------
 step "the brokers register and unfence; the pods become Ready" \
-  "Each sidecar (kafka-agent serve) polls its local broker. kafka.broker = registered and" \
-  "unfenced; kafka.ready (the readiness probe) = that, and in the ISR of every partition it" \
-  "hosts. The kubelet's probes are played by grpc-health-probe from the node."
+  "Each sidecar (kafka-agent serve) polls its local broker. kafka.broker (the startup probe) =" \
+  "registered and unfenced; kafka.ready (the readiness probe) = that, and in the ISR of every" \
+  "partition it hosts. kubelet-sim runs the probes as declared (the kubelet's own gRPC prober)."
 declare -A UNFENCED=()
 unfenced_all() {
-  local pod n t
-  for pod in "${SIM_PODS[@]}"; do
+  local pod n t log
+  for pod in "${K8S_PODS[@]}"; do
     [[ -n ${UNFENCED[${pod}]:-} ]] && continue
-    [[ $(sim_probe "${pod}" kafka.broker) == SERVING ]] || continue
-    t=$(($(now_ms) - $(<"${SIM_DIR[${pod}]}/t_created")))
+    [[ $(probe "${pod}" kafka.broker) == SERVING ]] || continue
+    t=$(($(now_ms) - t_apply))
     UNFENCED[${pod}]=${t}
-    n=$(grep -c UnknownHostException "${SIM_DIR[${pod}]}/logs/${SIM_MAIN}.log")
-    say "${pod}: kafka.broker SERVING (registered, unfenced) $(secs "${t}")s after the pod was created; UnknownHostException lines in its Kafka log: ${n}"
-    ((n == 0)) || fail "${pod}: Kafka logged UnknownHostException before registering: $(grep -m1 UnknownHostException "${SIM_DIR[${pod}]}/logs/${SIM_MAIN}.log")"
+    log=$(k8s_log "${pod}" "${K8S_MAIN}")
+    n=$(grep -c UnknownHostException "${log}")
+    say "${pod}: kafka.broker SERVING (registered, unfenced) $(secs "${t}")s after kubectl apply; UnknownHostException lines in its Kafka log: ${n}"
+    ((n == 0)) || fail "${pod}: Kafka logged UnknownHostException before registering: $(grep -m1 UnknownHostException "${log}")"
   done
-  ((${#UNFENCED[@]} == ${#SIM_PODS[@]}))
+  ((${#UNFENCED[@]} == ${#K8S_PODS[@]}))
 }
 await 180 "kafka.broker SERVING on every agent" unfenced_all
-await 120 "kafka.ready SERVING on every agent (every pod Ready)" probe_all "${SIM_READY_SERVICE}" "${SIM_PODS[@]}"
-n=$(cat "${SIM_DIR[@]/%//logs/${SIM_MAIN}.log}" | grep -c UnknownHostException)
-((n == 0)) || fail "UnknownHostException in a Kafka log: $(awk '/UnknownHostException/ { print; exit }' "${SIM_DIR[@]/%//logs/${SIM_MAIN}.log}")"
-say "no UnknownHostException in any Kafka log (checked: ${#SIM_PODS[@]} logs)"
+kwait 180 "every pod Ready" -n "${K8S_NS}" rollout status "statefulset/${K8S_STS}"
+READY_ALL_MS=$(($(now_ms) - t_apply))
+for pod in "${K8S_PODS[@]}"; do no_unknown_host "${pod}"; done
+say "every pod Ready $(secs "${READY_ALL_MS}")s after kubectl apply; no UnknownHostException in any Kafka log"
 say "kafka-agent status, from the client pod:  kafka-agent status --addr $(agent_dns_addr kafka-0)"
 client "${AGENT}" status --addr "$(agent_dns_addr kafka-0)" | sed '/^$/,$d' | show
 
 # 3 ---------------------------------------------------------------------------
 step "topic test: 3 partitions, replication factor 3" \
   "min.insync.replicas is 2 from the base config (the ConfigMap), not set on the topic."
-say "client pod: kafka-test-tool create-topic -b ${SIM_BOOTSTRAP} -t test -p 3 -r 3"
-client "${TOOL}" create-topic -b "${SIM_BOOTSTRAP}" -t test -p 3 -r 3 2>&1 | show
+say "client pod: kafka-test-tool create-topic -b ${K8S_BOOTSTRAP} -t test -p 3 -r 3"
+client "${TOOL}" create-topic -b "${K8S_BOOTSTRAP}" -t test -p 3 -r 3 2>&1 | show
 await 60 "every agent to report ISR 0,1,2 on test-0, test-1, test-2" \
-  isr_all "0,1,2 0,1,2 0,1,2" "${SIM_PODS[@]}"
-mins=$(sim_status kafka-0 --json --topic test | jq -r '[.partitions.partitions[].min_insync_replicas] | unique | join(",")')
-[[ ${mins} == 2 ]] || fail "min.insync.replicas of test is '${mins}', want 2 (from the base config)"
+  isr_all "0,1,2 0,1,2 0,1,2" "${K8S_PODS[@]}"
+min_isr_is() {
+  mins=$(agent_status kafka-0 --json --topic test | jq -r '[.partitions.partitions[].min_insync_replicas] | unique | join(",")')
+  [[ ${mins} == "$1" ]]
+}
+await 30 "kafka-0's agent to report min.insync.replicas 2 on test (from the base config)" min_isr_is 2
 say "kafka-agent status --addr $(agent_dns_addr kafka-0) --topic test"
 client "${AGENT}" status --addr "$(agent_dns_addr kafka-0)" --topic test | sed '1,/^$/d' | show
 
 # 4 ---------------------------------------------------------------------------
-step "scale to 2: kafka-2 is deleted" \
-  "kubectl scale statefulset ${SIM_STS} --replicas=2: the controller deletes the highest ordinal." \
-  "Its data volume stays (persistentVolumeClaimRetentionPolicy: Retain)."
+step "kubectl scale --replicas=2: kafka-2 is deleted" \
+  "The StatefulSet controller deletes the highest ordinal; kubelet-sim stops Kafka (SIGTERM, the" \
+  "sidecar only after Kafka exited). The data volume stays (persistentVolumeClaimRetentionPolicy Retain)."
 check_restart kafka-2
 say "check-restart for node 2 first (what an operator or a PodDisruptionBudget-aware tool asks):"
 show <<<"${VERDICT}"
-sim_delete_pod kafka-2 || fail "deleting kafka-2 failed"
+fqdn2=$(k8s_fqdn kafka-2)
+t0=$(now_ms)
+kc -n "${K8S_NS}" scale "statefulset/${K8S_STS}" --replicas=2 2>&1 | show
+kwait 180 "the pod gone from the API" -n "${K8S_NS}" wait --for=delete pod/kafka-2
+DELETE_MS=$(($(now_ms) - t0))
+await 30 "${fqdn2} to stop resolving (the EndpointSlice controller and CoreDNS)" \
+  dns_is "${fqdn2}" ""
+say "kafka-2 gone $(secs "${DELETE_MS}")s after kubectl scale; its DNS name no longer resolves"
+pvc=$(kc -n "${K8S_NS}" get pvc "${K8S_CLAIM}-kafka-2" -o jsonpath='{.status.phase}' 2>&1)
+[[ ${pvc} == Bound ]] || fail "the claim ${K8S_CLAIM}-kafka-2 should stay (Retain), Bound; got: ${pvc}"
+say "PersistentVolumeClaim ${K8S_CLAIM}-kafka-2 kept, still Bound"
 await 60 "the agents of kafka-0 and kafka-1 to report ISR 0,1 on every partition" \
   isr_all "0,1 0,1 0,1" kafka-0 kafka-1
 for pod in kafka-0 kafka-1; do
-  ur=$(sim_status "${pod}" --json --topic test --under-replicated | jq -r '.partitions.partitions | length')
+  ur=$(agent_status "${pod}" --json --topic test --under-replicated | jq -r '.partitions.partitions | length')
   [[ ${ur} == 3 ]] || fail "${pod}'s agent lists ${ur} under-replicated partitions of test, want 3"
-  [[ $(sim_probe "${pod}" "${SIM_READY_SERVICE}") == SERVING ]] || fail "${pod} should stay Ready"
+  api_ready "${pod}" || fail "${pod} should stay Ready"
 done
-say "both agents list 3 under-replicated partitions; kafka-0 and kafka-1 stay Ready:"
+say "both agents list 3 under-replicated partitions; kafka-0 and kafka-1 stay Ready (in the API):"
 say "kafka-agent status --addr $(agent_dns_addr kafka-0) --topic test --under-replicated"
 client "${AGENT}" status --addr "$(agent_dns_addr kafka-0)" --topic test --under-replicated | sed '1,/^$/d' | show
 check_restart kafka-0 1
@@ -340,7 +508,7 @@ fi
 say "kafka-agent check-restart --node-id 1 (exit ${VERDICT_RC}): restarting kafka-1 now would take partitions below min.insync.replicas"
 show <<<"${VERDICT}"
 say "acks=all writes still succeed with 2 in-sync replicas (= min.insync.replicas): 20000 messages of 4 KiB"
-client "${TOOL}" produce -b "${SIM_BOOTSTRAP}" -t test --count 20000 --rate 20000 --start 100000000 --size 4096 \
+client "${TOOL}" produce -b "${K8S_BOOTSTRAP}" -t test --count 20000 --rate 20000 --start 100000000 --size 4096 \
   --acked-file "${WORK}/client/scaled-down.acked" >"${WORK}/client/scaled-down.log" 2>&1 ||
   fail "producing with kafka-2 away failed: $(tail -n 3 "${WORK}/client/scaled-down.log")"
 res=$(tool_result "${WORK}/client/scaled-down.log")
@@ -348,47 +516,66 @@ show <<<"${res}"
 [[ $(json_field "${res}" acked) == 20000 ]] || fail "with kafka-2 away, want 20000 acknowledged: ${res}"
 
 # 5 ---------------------------------------------------------------------------
-step "scale back to 3: kafka-2 rejoins, Ready only once caught up" \
-  "The new kafka-2 runs init again, finds its old data, and must copy what it missed" \
-  "(the 20000 messages, 80 MB) before it is back in the ISRs; only then is it Ready."
-sim_start_pod kafka-2 || fail "could not recreate kafka-2"
-recreated=$(<"${SIM_DIR[kafka-2]}/t_created")
-await 60 "kafka-2's sidecar to answer (so we can watch its status stream)" \
-  pod_state_is running kafka-2
+step "kubectl scale --replicas=3: kafka-2 rejoins, Ready only once caught up" \
+  "A new kafka-2 (new UID, new address) runs init again, finds its old volume, and must copy what" \
+  "it missed (the 20000 messages, 80 MB) before it is back in the ISRs; only then is it Ready."
+recreated=$(now_ms)
+kc -n "${K8S_NS}" scale "statefulset/${K8S_STS}" --replicas=3 2>&1 | show
+sidecar_up() { [[ $(probe kafka-2 "") == SERVING ]]; }
+await 90 "kafka-2's sidecar to answer (so we can watch its status stream)" sidecar_up
+ip2=$(k8s_pod_ip kafka-2)
 # (`ip netns exec` execs grpcurl: $! is grpcurl's pid.)
-ip netns exec "${PODS_NODE_NS}" grpcurl -plaintext -max-time 600 "$(sim_agent_addr kafka-2)" \
+ip netns exec "${PODS_NODE_NS}" grpcurl -plaintext -max-time 600 "${ip2}:${K8S_READY_PORT}" \
   kafka_agent.v1.KafkaAgent/WatchStatus >"${WORK}/client/watch-kafka-2.json" \
   2>"${WORK}/client/watch-kafka-2.err" &
-SIM_HELPERS+=($!)
+K8S_HELPERS+=($!)
 WATCH_PID=$!
-say "grpcurl ... kafka_agent.v1.KafkaAgent/WatchStatus on kafka-2 records every change"
+say "grpcurl ... kafka_agent.v1.KafkaAgent/WatchStatus on kafka-2 (${ip2}) records every change"
+# publishNotReadyAddresses: the name resolves while the pod is not Ready.
+await 10 "${fqdn2} to resolve to the new kafka-2's address ${ip2}" dns_is "${fqdn2}" "${ip2}"
+! api_ready kafka-2 || fail "kafka-2 is already Ready; cannot show that its name resolves before it is"
+say "kafka-2 is not Ready yet, and its name already resolves to its new address (publishNotReadyAddresses: true)"
 last=''
 t_reg=''
 t_ready=''
-# One look at kafka-2's probes (saying each change); true once it is Ready,
-# which must mean caught up: 2 in the ISR of every partition.
-kafka2_ready() {
-  local b r isr p
-  b=$(sim_probe kafka-2 kafka.broker)
-  r=$(sim_probe kafka-2 "${SIM_READY_SERVICE}")
-  isr=$(sim_isr kafka-2)
+t_behind=0
+deadline=$(($(now_ms) + 180000))
+n=0
+while [[ -z ${t_ready} ]]; do
+  (($(now_ms) < deadline)) || fail "kafka-2 not Ready (in the API) 180s after kubectl scale"
+  if ((n++ % 10 == 9)) && f=$(pod_failure); then fail "${f}"; fi
+  t=$(now_ms)
+  b=$(probe kafka-2 kafka.broker)
+  r=$(probe kafka-2 "${K8S_READY_SERVICE}")
+  view=$(isr kafka-2)
   if [[ "${b} ${r}" != "${last}" ]]; then
-    say "kafka-2 probes: kafka.broker ${b}, kafka.ready ${r}; its agent's ISR view of test: ${isr:-?}"
+    say "kafka-2 probes: kafka.broker ${b}, kafka.ready ${r}; its agent's ISR view of test: ${view:-?}"
     last="${b} ${r}"
   fi
   [[ -n ${t_reg} || ${b} != SERVING ]] || t_reg=$(now_ms)
-  [[ ${r} == SERVING ]] || return 1
-  for p in ${isr}; do
-    [[ ,${p}, == *,2,* ]] || fail "kafka-2 is Ready but its ISR view is '${isr}'"
-  done
-  [[ $(wc -w <<<"${isr}") == 3 ]] || fail "kafka-2 is Ready but lists ${isr:-no} partitions of test"
-  t_ready=$(now_ms)
-}
-wait_until --every 0.2 --abort-if sim_pod_failure 180 "kafka-2 to be Ready" kafka2_ready ||
-  fail "kafka-2 not Ready 180s after it was recreated (${WAIT_ERROR})"
+  caught_up=1
+  for p in ${view}; do [[ ,${p}, == *,2,* ]] || caught_up=0; done
+  [[ $(wc -w <<<"${view}") == 3 ]] || caught_up=0
+  ((caught_up)) || t_behind=${t}
+  if [[ ${r} == SERVING ]] && ((!caught_up)); then
+    fail "kafka-2's kafka.ready is SERVING but its ISR view is '${view}'"
+  fi
+  if api_ready kafka-2; then
+    t_ready=$(now_ms)
+    ((caught_up)) || fail "kafka-2 is Ready in the API but its agent's ISR view is '${view}'"
+  fi
+  nap 0.2
+done
+# The API's own record: the Ready=True event of the new kafka-2 came after
+# the last sample in which kafka-2 was still missing from an ISR.
+uid2=$(k8s_pod_field kafka-2 '{.metadata.uid}')
+t_api=$(awk -F'|' -v u="${uid2}" '$4 == u && $6 == "True" { print $1; exit }' "${K8S_POD_WATCH}")
+[[ -n ${t_api} ]] || fail "the API's watch never showed the new kafka-2 Ready"
+((t_api > t_behind)) ||
+  fail "the API showed kafka-2 Ready at +$(secs $((t_api - recreated)))s, but its agent still saw it out of an ISR at +$(secs $((t_behind - recreated)))s"
 [[ -n ${t_reg} ]] || t_reg=${t_ready}
-KAFKA2_READY_MS=$((t_ready - recreated))
-say "kafka-2: broker registered $(secs $((t_reg - recreated)))s, Ready $(secs "${KAFKA2_READY_MS}")s after it was recreated"
+KAFKA2_READY_MS=$((t_api - recreated))
+say "kafka-2: broker registered $(secs $((t_reg - recreated)))s, Ready in the API $(secs "${KAFKA2_READY_MS}")s after kubectl scale (last seen out of an ISR at +$(secs $((t_behind - recreated)))s)"
 no_unknown_host kafka-2
 nap 2.5
 kill -TERM "${WATCH_PID}" 2>/dev/null
@@ -407,75 +594,121 @@ phases=$(jq -rs '
   "${WORK}/client/watch-kafka-2.json")
 say "kafka-2's status stream (WatchStatus), its phases in order; never ready while behind:"
 show <<<"${phases}"
-line=$(grep -m1 'The broker has been unfenced' "${SIM_DIR[kafka-2]}/logs/${SIM_MAIN}.log")
-say "kafka-2's timeline, in seconds after it was recreated:"
+log2=$(k8s_log kafka-2 "${K8S_MAIN}")
+line=$(grep -m1 'The broker has been unfenced' "${log2}")
+t_created2=$(awk -F'|' -v u="${uid2}" '$4 == u { print $1; exit }' "${K8S_POD_WATCH}")
+say "kafka-2's timeline, in seconds after kubectl scale:"
 {
-  printf '%s %s\n' "$(<"${SIM_DIR[kafka-2]}/t_init_done")" "init done (config written)"
-  printf '%s %s\n' "$(<"${SIM_DIR[kafka-2]}/t_main_started")" "Kafka container started"
+  printf '%s %s\n' "${t_created2}" "pod created by the StatefulSet controller (API watch)"
   [[ -z ${line} ]] || printf '%s %s\n' "$(kafka_ms "${line:1:23}")" "broker unfenced (Kafka's log); it starts fetching what it missed"
-  printf '%s %s\n' "${t_ready}" "Ready: back in the ISR of every partition it hosts (kafka.ready probe)"
+  printf '%s %s\n' "${t_api}" "Ready in the API: back in the ISR of every partition it hosts (readiness probe kafka.ready)"
 } | sort -n | while read -r ms what; do
   printf '+%5ss  %s\n' "$(secs $((ms - recreated)))" "${what}"
 done | show
-grep -q 'already formatted' "${SIM_DIR[kafka-2]}/logs/${SIM_MAIN}.log" ||
+grep -q 'already formatted' "${log2}" ||
   fail "kafka-2 should have found its storage already formatted (the data volume is kept)"
-say "kafka-2's Kafka found its old data: $(grep -m1 'already formatted' "${SIM_DIR[kafka-2]}/logs/${SIM_MAIN}.log" | cut -c1-90)..."
-await 60 "every agent to report ISR 0,1,2 again" isr_all "0,1,2 0,1,2 0,1,2" "${SIM_PODS[@]}"
+say "kafka-2's Kafka found its old data: $(grep -m1 'already formatted' "${log2}" | cut -c1-90)..."
+await 60 "every agent to report ISR 0,1,2 again" isr_all "0,1,2 0,1,2 0,1,2" "${K8S_PODS[@]}"
 
 # 6 ---------------------------------------------------------------------------
-step "rolling restart under load, driven by readiness" \
-  "kubectl rollout restart statefulset ${SIM_STS}: the controller replaces one pod at a time, highest" \
-  "ordinal first, and only when every pod is Ready (and has been for minReadySeconds=${SIM_MIN_READY})." \
-  "Meanwhile a producer (acks=all, idempotent, ${RATE} messages/s) and a consumer run on the client pod."
-pods_spawn client "${WORK}/client/consumer.log" "${TOOL}" consume -b "${SIM_BOOTSTRAP}" -t test \
-  --expect-file "${WORK}/client/expected" --stop-file "${WORK}/client/consumer.stop" --timeout 120 \
+step "kubectl rollout restart under load, driven by readiness" \
+  "The StatefulSet controller replaces one pod at a time, highest ordinal first, and only when every" \
+  "pod is Ready (and has been for minReadySeconds=${K8S_MIN_READY}). Meanwhile a producer (acks=all," \
+  "idempotent, ${RATE} messages/s) and a consumer run on the client pod."
+pods_spawn client "${WORK}/client/consumer.log" "${TOOL}" consume -b "${K8S_BOOTSTRAP}" -t test \
+  --expect-file "${WORK}/client/expected" --stop-file "${WORK}/client/consumer.stop" --timeout 180 \
   --progress-file "${WORK}/client/consumer.progress" || fail "could not start the consumer"
 CONSUMER_PID=${PODS_PID}
-pods_spawn client "${WORK}/client/producer.log" "${TOOL}" produce -b "${SIM_BOOTSTRAP}" -t test \
+pods_spawn client "${WORK}/client/producer.log" "${TOOL}" produce -b "${K8S_BOOTSTRAP}" -t test \
   --rate "${RATE}" --stop-file "${WORK}/client/producer.stop" --acked-file "${WORK}/client/roll.acked" \
   --progress-file "${WORK}/client/producer.progress" || fail "could not start the producer"
 PRODUCER_PID=${PODS_PID}
+: >"${WORK}/client/pod-ips"
 sampler &
 SAMPLER_PID=$!
-SIM_HELPERS+=("${SAMPLER_PID}")
+K8S_HELPERS+=("${SAMPLER_PID}")
 producing() {
   [[ $(json_field "$(cat "${WORK}/client/producer.progress" 2>/dev/null || echo '{}')" 'acked // 0') -gt 0 ]]
 }
 await 30 "the producer's first acknowledgements" producing
 ROLL_T0=$(now_ms)
-declare -a ROLL_READY=()
-last_ready=0
-for pod in kafka-2 kafka-1 kafka-0; do
-  await 120 "every pod Ready before touching ${pod}" probe_all "${SIM_READY_SERVICE}" "${SIM_PODS[@]}"
-  wait_ms=$((SIM_MIN_READY * 1000 - ($(now_ms) - last_ready)))
-  if ((last_ready > 0 && wait_ms > 0)); then
-    say "minReadySeconds: the last restarted pod has to stay Ready for ${SIM_MIN_READY}s; $(secs "${wait_ms}")s to go"
-    nap "$(secs "${wait_ms}")"
-    probe_all "${SIM_READY_SERVICE}" "${SIM_PODS[@]}" || fail "a pod stopped being Ready during minReadySeconds"
-  fi
-  wait_until --every 0.5 60 "check-restart to call ${pod} safe" restart_safe "${pod}" ||
-    fail "check-restart for ${pod} still UNSAFE after 60s: ${VERDICT}"
-  say "check-restart for ${pod} (node ${pod##*-}): ${VERDICT%%$'\n'*}"
-  sim_delete_pod "${pod}" || fail "deleting ${pod} failed"
-  say "$(progress_line)"
-  sim_start_pod "${pod}" || fail "could not recreate ${pod}"
-  t_new=$(<"${SIM_DIR[${pod}]}/t_created")
-  await 180 "${pod} to be Ready again (kafka.ready SERVING)" probe_all "${SIM_READY_SERVICE}" "${pod}"
-  isr=$(sim_isr "${pod}")
-  for p in ${isr}; do
-    [[ ,${p}, == *,${pod##*-},* ]] || fail "${pod} is Ready but its ISR view is '${isr}'"
-  done
-  no_unknown_host "${pod}"
-  last_ready=$(now_ms)
-  ROLL_READY+=("${pod} $(secs $((last_ready - t_new)))s")
-  say "${pod} is Ready $(secs $((last_ready - t_new)))s after it was recreated; ISR view ${isr}"
-  say "$(progress_line)"
+roll_mark=$(wc -l <"${K8S_POD_WATCH}")
+declare -A OLD_UID=() SEEN_DEL=() SEEN_NEW=() SEEN_READY=() T_DEL=() T_NEW=() T_READY=()
+for pod in "${K8S_PODS[@]}"; do OLD_UID[${pod}]=$(k8s_pod_field "${pod}" '{.metadata.uid}'); done
+kc -n "${K8S_NS}" rollout restart "statefulset/${K8S_STS}" 2>&1 | show
+kc -n "${K8S_NS}" rollout status "statefulset/${K8S_STS}" --timeout=420s >"${WORK}/client/rollout-status.log" 2>&1 &
+ROLLOUT_PID=$!
+K8S_HELPERS+=("${ROLLOUT_PID}")
+say "kubectl rollout status statefulset/${K8S_STS} is the witness; the API's pod events as they come:"
+DEL_ORDER=()
+ROLL_READY=()
+# roll_events: reads the watch lines recorded since the last call; narrates
+# deletions, re-creations and Ready transitions, and checks each new pod's
+# ISR view when it turns Ready.
+roll_events() {
+  local t ev name uid _phase ready del node ip view p total
+  total=$(wc -l <"${K8S_POD_WATCH}")
+  while IFS='|' read -r t ev name uid _phase ready del node ip; do
+    if [[ ${uid} == "${OLD_UID[${name}]:-}" && ${del} != - && -z ${SEEN_DEL[${name}]:-} ]]; then
+      SEEN_DEL[${name}]=1
+      T_DEL[${name}]=${t}
+      DEL_ORDER+=("${name}")
+      say "${name}: deleted by the StatefulSet controller; $(progress_line)"
+    elif [[ ${ev} == ADDED && ${uid} != "${OLD_UID[${name}]:-}" && -z ${SEEN_NEW[${name}]:-} ]]; then
+      SEEN_NEW[${name}]=${uid}
+      T_NEW[${name}]=${t}
+      say "${name}: recreated (uid ${uid:0:8}...)"
+    fi
+    if [[ ${uid} == "${SEEN_NEW[${name}]:-}" && ${ready} == True && -z ${SEEN_READY[${name}]:-} ]]; then
+      SEEN_READY[${name}]=1
+      T_READY[${name}]=${t}
+      view=$(isr "${name}")
+      for p in ${view}; do
+        [[ ,${p}, == *,${name##*-},* ]] || fail "${name} is Ready but its agent's ISR view is '${view}'"
+      done
+      no_unknown_host "${name}"
+      ROLL_READY+=("${name} $(secs $((t - T_NEW[${name}])))s")
+      say "${name}: Ready on ${node} (${ip}) $(secs $((t - T_NEW[${name}])))s after it was recreated; its ISR view ${view}; $(progress_line)"
+    fi
+  done < <(sed -n "$((roll_mark + 1)),${total}p" "${K8S_POD_WATCH}")
+  roll_mark=${total}
+}
+n=0
+while alive "${ROLLOUT_PID}"; do
+  (($(now_ms) - ROLL_T0 < 420000)) || fail "the rolling restart did not finish within 420s"
+  if ((n++ % 10 == 9)) && f=$(pod_failure); then fail "${f}"; fi
+  roll_events
+  nap 0.2
 done
-await 120 "every pod Ready at the end" probe_all "${SIM_READY_SERVICE}" "${SIM_PODS[@]}"
+# The recorder may be a moment behind kubectl rollout status.
+for ((n = 0; n < 50 && ${#SEEN_READY[@]} < ${#K8S_PODS[@]}; n++)); do
+  roll_events
+  nap 0.1
+done
+roll_events
+wait "${ROLLOUT_PID}"
+roll_rc=$?
+show <"${WORK}/client/rollout-status.log"
+((roll_rc == 0)) || fail "kubectl rollout status failed (exit ${roll_rc})"
 ROLL_MS=$(($(now_ms) - ROLL_T0))
+[[ "${DEL_ORDER[*]}" == "kafka-2 kafka-1 kafka-0" ]] ||
+  fail "the controller deleted the pods in the order '${DEL_ORDER[*]}', want kafka-2 kafka-1 kafka-0"
+prev=''
+for pod in "${DEL_ORDER[@]}"; do
+  [[ -n ${T_READY[${pod}]:-} ]] || fail "the watch never showed the new ${pod} Ready"
+  if [[ -n ${prev} ]]; then
+    gap=$((T_DEL[${pod}] - T_READY[${prev}]))
+    say "${pod} deleted $(secs "${gap}")s after ${prev} became Ready (minReadySeconds ${K8S_MIN_READY})"
+    # The controller compares the Ready condition's transition time (whole
+    # seconds in the API) with its clock: up to 1 s earlier than ours.
+    ((gap >= K8S_MIN_READY * 1000 - 1000)) ||
+      fail "${pod} was deleted only $(secs "${gap}")s after ${prev} became Ready; minReadySeconds is ${K8S_MIN_READY}"
+  fi
+  prev=${pod}
+done
 say "rolling restart done in $(secs "${ROLL_MS}")s; stopping the producer (it waits for its last acknowledgements)"
 : >"${WORK}/client/producer.stop"
-await 150 "the producer to finish" exited "${PRODUCER_PID}"
+await_exit "${PRODUCER_PID}" producer
 wait "${PRODUCER_PID}"
 prod_rc=$?
 PROD=$(tool_result "${WORK}/client/producer.log")
@@ -484,7 +717,7 @@ cat "${WORK}/client/roll.acked" "${WORK}/client/scaled-down.acked" >"${WORK}/cli
 mv "${WORK}/client/expected.tmp" "${WORK}/client/expected"
 : >"${WORK}/client/consumer.stop"
 say "consumer: reading until it has seen every acknowledged message (the roll's and step 4's)"
-await 150 "the consumer to finish" exited "${CONSUMER_PID}"
+await_exit "${CONSUMER_PID}" consumer 200
 wait "${CONSUMER_PID}"
 cons_rc=$?
 CONS=$(tool_result "${WORK}/client/consumer.log")
@@ -512,39 +745,35 @@ say "status --offline samples during the roll: ${SAMPLES} (${FRESH} from agents 
 ((EXPECTED == ACKED + 20000)) || fail "expected ${ACKED} + 20000 acknowledged numbers, the consumer had ${EXPECTED}"
 ((FRESH >= 20)) || fail "too few status samples during the roll (${FRESH}): offline partitions were not watched"
 ((OFFLINE_MAX == 0)) || fail "a partition went offline during the rolling restart (see client/samples)"
+killed=$(cat "${WORK}"/nodes/*/kubelet.log | grep -c "container ${K8S_MAIN} did not exit within the grace period")
+((killed == 0)) || fail "${killed} Kafka container(s) needed SIGKILL at the end of the grace period (see nodes/*/kubelet.log)"
+say "every Kafka container deleted so far (scale-down, roll) exited on SIGTERM within the grace period"
 
 # 7 ---------------------------------------------------------------------------
-step "clean up" "Delete the StatefulSet's pods (gracefully, in parallel) and the client, then the" \
-  "node (bridge, DNS); check that nothing of the run is left."
-: >"${WORK}/quiet"
+step "kubectl delete statefulset; clean up" \
+  "The StatefulSet goes (--cascade=orphan), then its pods, all at once, with a grace period of" \
+  "${TEARDOWN_GRACE:=15}s: the last brokers cannot finish a controlled shutdown once the controller" \
+  "quorum is gone, and would hold on for the manifest's ${K8S_GRACE}s. The claims stay (whenDeleted: Retain)." \
+  "Then the kubelets, CoreDNS and the control plane stop; nothing of the run is left."
 t0=$(now_ms)
-for pod in "${SIM_PODS[@]}"; do
-  (sim_delete_pod "${pod}" >/dev/null) &
-  SIM_HELPERS+=($!)
-done
-for pid in "${SIM_HELPERS[@]}"; do wait "${pid}" 2>/dev/null; done
-SIM_HELPERS=()
-for pod in "${SIM_PODS[@]}"; do
-  pid=${SIM_KUBELET[${pod}]:-}
-  [[ -z ${pid} ]] || wait "${pid}" 2>/dev/null
-  unset "SIM_KUBELET[${pod}]"
-done
-say "the ${#SIM_PODS[@]} pods are gone after $(secs $(($(now_ms) - t0)))s (each: Kafka stopped on SIGTERM, then its sidecar)"
+kc -n "${K8S_NS}" delete "statefulset/${K8S_STS}" --cascade=orphan 2>&1 | show
+kc -n "${K8S_NS}" delete pods -l "app.kubernetes.io/name=${K8S_STS}" --grace-period="${TEARDOWN_GRACE}" --wait=false 2>&1 | show
+kwait 120 "the pods gone" -n "${K8S_NS}" wait --for=delete pod -l "app.kubernetes.io/name=${K8S_STS}"
+killed=$(cat "${WORK}"/nodes/*/kubelet.log | grep -c "container ${K8S_MAIN} did not exit within the grace period")
+say "the ${#K8S_PODS[@]} pods are gone after $(secs $(($(now_ms) - t0)))s; ${killed} Kafka container(s) needed SIGKILL (no quorum left)"
+claims=$(kc -n "${K8S_NS}" get pvc -o name | wc -l)
+((claims == K8S_REPLICAS)) || fail "${claims} claims left after deleting the StatefulSet, want ${K8S_REPLICAS} (whenDeleted: Retain)"
+say "the ${claims} PersistentVolumeClaims are kept"
 pods_delete client --grace 3
-cp "${PODS_DNS_LOG}" "${WORK}/dnsmasq.log" 2>/dev/null
-pods_cleanup "${RUN}"
+k8s_stop_all
 left=$(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -c "^ka-${RUN}-")
 [[ ${left} == 0 ]] || fail "${left} network namespaces of the run are left"
 mounts=$(findmnt -rn -o TARGET,SOURCE | grep -c -- "${WORK}")
 [[ ${mounts} == 0 ]] || fail "${mounts} mounts under ${WORK} are left"
-running=0
-for f in "${WORK}"/pods/*/*.pid; do
-  [[ -f ${f} ]] || continue
-  alive "$(<"${f}")" && running=$((running + 1))
-done
-[[ ${running} == 0 ]] || fail "${running} container processes are still running"
+alive=$(pgrep -f -- "${WORK}/" | grep -vc "^$$\$")
+[[ ${alive} == 0 ]] || fail "${alive} processes of the run are still running: $(pgrep -af -- "${WORK}/" | sed -n 1,3p)"
 [[ ! -e /run/ka-pods/${RUN} && ! -e /etc/netns/ka-${RUN}-node ]] || fail "state of the run is left in /run/ka-pods or /etc/netns"
-say "nothing left: no namespace ka-${RUN}-*, no mount, no container process; the work directory goes next"
+say "nothing left: no namespace ka-${RUN}-*, no mount, no process of the run (control plane, kubelets, containers)"
 OK=1
 
 now=$(now_ms)
@@ -552,8 +781,9 @@ STEP_TIMES+=("$(secs $((now - STEP_T0)))s  ${STEP_NO}. ${STEP_NAME}")
 printf '\n== Summary (%s)\n' "$(if [[ ${MODE} == test ]]; then echo 'every check passed'; else echo 'every claim checked'; fi)"
 info "wall time per step:"
 for t in "${STEP_TIMES[@]}"; do printf '          %8s  %s\n' "${t%%  *}" "${t#*  }"; done
-printf '          %8s  %s\n' "$(secs $((now - LIB_T0)))s" "in total"
-info "" "kafka-2 after the scale-up: Ready $(secs "${KAFKA2_READY_MS}")s after it was recreated (only once back in every ISR)" \
+printf '          %8s  %s\n' "$(secs $((now - T0)))s" "in total"
+info "" "every pod Ready $(secs "${READY_ALL_MS}")s after kubectl apply" \
+  "kafka-2 after the scale-up: Ready in the API $(secs "${KAFKA2_READY_MS}")s after kubectl scale (only once back in every ISR)" \
   "rolling restart: $(secs "${ROLL_MS}")s; Ready after recreation: $(printf '%s, ' "${ROLL_READY[@]}" | sed 's/, $//')" \
   "producer (acks=all) during the roll: ${SENT} sent, ${ACKED} acknowledged, ${FAILED} failed" \
   "consumer: ${CONSUMED} messages read; all ${EXPECTED} acknowledged ones (${ACKED} of the roll + 20000 of step 4) found, ${MISSING} missing" \

@@ -29,7 +29,8 @@ enum Target : uint8_t {
   kResponseHeaderFlexible = 16,
   kResponseHeaderClassic = 17,
   kScramServerMessages = 18,
-  kTargets = 19,
+  kMetadataV9 = 19,  // .. v13 = 23
+  kTargets = 24,
 };
 
 void Run(uint8_t selector, absl::string_view body) {
@@ -71,6 +72,13 @@ void Run(uint8_t selector, absl::string_view body) {
       break;
     case kResponseHeaderClassic:
       (void)StripResponseHeader(kApiVersions, 3, 1, body);
+      break;
+    case 19:
+    case 20:
+    case 21:
+    case 22:
+    case 23:
+      (void)DecodeMetadataResponse(selector % kTargets - kMetadataV9 + 9, body);
       break;
     case kScramServerMessages: {
       // server-first, then (after a NUL) server-final.

@@ -44,7 +44,12 @@
 #                               Env read: PODS_SUBNET (a.b.c.0/24; default
 #                               10.244.N.0/24 with N derived from RUN_ID and
 #                               clear of the host's routes), PODS_CLUSTER_DOMAIN
-#                               (cluster.local), PODS_STATE_ROOT (/run/ka-pods).
+#                               (cluster.local), PODS_STATE_ROOT (/run/ka-pods),
+#                               PODS_DNS (dnsmasq, the default; or external:
+#                               no dnsmasq, the caller serves DNS on
+#                               PODS_DNS_IP:53 in the node namespace, as the
+#                               e2e tests' CoreDNS does; pods_publish_dns and
+#                               pods_unpublish_dns are then unavailable).
 #                               Sets: PODS_RUN_ID PODS_DIR PODS_NODE_NS
 #                               PODS_SUBNET PODS_NET_PREFIX PODS_DNS_IP
 #                               PODS_DNS_LOG PODS_HOSTS_DIR PODS_CLUSTER_DOMAIN.
@@ -396,6 +401,14 @@ pods_init() {
     printf 'nameserver %s\noptions timeout:1 attempts:2\n' "${dns_ip}" \
       >"/etc/netns/${ns}/resolv.conf" || return 1
 
+  if [[ ${PODS_DNS:-dnsmasq} == external ]]; then
+    printf 'PODS_DNS=external\n' >>"${dir}/run.env"
+    _pods_log "run ${id}: node ${ns}, subnet ${subnet}, DNS ${dns_ip} served by the caller"
+    return 0
+  elif [[ ${PODS_DNS:-dnsmasq} != dnsmasq ]]; then
+    _pods_err "bad PODS_DNS '${PODS_DNS}': dnsmasq or external"
+    return 1
+  fi
   # The cluster DNS. Names under the cluster domain that are not published
   # get NXDOMAIN (authoritative, as CoreDNS answers), not REFUSED; no
   # upstream, no /etc/hosts of the host, no config file of the host.

@@ -10,7 +10,11 @@
 #   pods_spawn POD LOG unshare --mount --propagation private -- \
 #     container.sh --scratch DIR --user UID:GID [--groups G,G] [--ro-root] \
 #                  [--mount SRC:DST[:ro]]... [--env-file FILE] [--env K=V]...
-#                  -- CMD [ARG...]
+#                  [--hostname NAME] [--workdir DIR]
+#                  [--rootfs DIR --exec-helper BIN] -- CMD [ARG...]
+#
+# (tests/k8s's kubelet-sim runs it under `ip netns exec POD-NETNS unshare
+# --uts --mount --propagation private`, with --hostname.)
 #
 #   --scratch DIR     an existing, empty directory of the caller's; a tmpfs is
 #                     mounted on it (in this namespace only) for the overlays'
@@ -30,6 +34,18 @@
 #                     NUL bytes; the process gets exactly these (plus PATH and
 #                     HOSTNAME as a runtime sets them), nothing of ours
 #   --env K=V         one more variable, after the file's
+#   --hostname NAME   set the host name first (in a UTS namespace of its own)
+#   --workdir DIR     the working directory (default /)
+#   --rootfs DIR      the container's root is an image's root filesystem: an
+#                     overlay with DIR as its lower layer and a tmpfs upper
+#                     layer (so the image directory is never written), with
+#                     the pod's /etc/hosts, /etc/resolv.conf, /etc/hostname,
+#                     a /proc, a minimal /dev and a read-only /sys; the
+#                     --mount targets are inside it. CMD is a path inside DIR.
+#                     Without --rootfs the container sees the node's root.
+#   --exec-helper BIN with --rootfs: `BIN container-exec` chroots, drops to
+#                     the user and execs CMD (a FROM-scratch image has no
+#                     setpriv or env of its own); kubelet-sim is that BIN
 #
 # The process runs with no new privileges and an empty capability bounding
 # set (allowPrivilegeEscalation: false, capabilities: drop: [ALL]), in /.
@@ -41,7 +57,7 @@ set -euo pipefail
 # shellcheck source=tests/lib/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../../lib/common.sh"
 
-scratch='' user='' groups='' ro_root=0 env_file=''
+scratch='' user='' groups='' ro_root=0 env_file='' hostname_='' workdir=/ rootfs='' helper=''
 mounts=()
 extra_env=()
 while (($#)); do
@@ -53,6 +69,10 @@ while (($#)); do
     --ro-root) ro_root=1; shift ;;
     --env-file) env_file=${2:?}; shift 2 ;;
     --env) extra_env+=("${2:?}"); shift 2 ;;
+    --hostname) hostname_=${2:?}; shift 2 ;;
+    --workdir) workdir=${2:?}; shift 2 ;;
+    --rootfs) rootfs=${2:?}; shift 2 ;;
+    --exec-helper) helper=${2:?}; shift 2 ;;
     --) shift; break ;;
     *) die "unknown argument '$1'" ;;
   esac
@@ -61,6 +81,13 @@ done
 [[ ${EUID} -eq 0 ]] || die "must run as root"
 [[ -d ${scratch} ]] || die "--scratch '${scratch}' is not a directory"
 [[ ${user} =~ ^[0-9]+:[0-9]+$ ]] || die "--user wants UID:GID, got '${user}'"
+[[ -z ${rootfs} || -d ${rootfs} ]] || die "--rootfs '${rootfs}' is not a directory"
+[[ -z ${rootfs} || -x ${helper} ]] || die "--rootfs needs --exec-helper BIN (kubelet-sim), got '${helper}'"
+if [[ -n ${hostname_} ]]; then
+  [[ $(readlink /proc/self/ns/uts) != "$(readlink /proc/1/ns/uts)" ]] ||
+    die "--hostname: run me in a UTS namespace of my own (unshare --uts)"
+  hostname -- "${hostname_}" || die "cannot set the host name ${hostname_}"
+fi
 # Refuse to run in the host's mount namespace: our mounts must die with us.
 if [[ $(readlink /proc/self/ns/mnt) == "$(readlink /proc/1/ns/mnt)" ]]; then
   die "run me under 'unshare --mount --propagation private' (I am in the host's mount namespace)"
@@ -77,6 +104,64 @@ fi
 envs+=("${extra_env[@]}")
 
 mount -t tmpfs -o mode=0700,size=64m ka-scratch "${scratch}"
+
+# ---------------------------------------------------------------- image root
+# --rootfs: the container's root is an overlay of the image's directory, as a
+# container runtime makes it; everything is mounted inside it, then the helper
+# chroots into it.
+if [[ -n ${rootfs} ]]; then
+  new=${scratch}/root
+  mkdir -p "${scratch}/rootfs/upper" "${scratch}/rootfs/work" "${new}"
+  mount -t overlay ka-rootfs \
+    -o "lowerdir=${rootfs},upperdir=${scratch}/rootfs/upper,workdir=${scratch}/rootfs/work" "${new}"
+  # inside NEW-PATH KIND: creates the mount point (a directory, or a file).
+  inside() {
+    if [[ $2 == dir ]]; then
+      mkdir -p "${new}$1"
+    else
+      mkdir -p "$(dirname "${new}$1")"
+      [[ -e ${new}$1 ]] || : >"${new}$1"
+    fi
+  }
+  for f in /etc/hosts /etc/resolv.conf /etc/hostname; do
+    [[ -f ${f} ]] || continue
+    inside "${f}" file
+    mount --bind "${f}" "${new}${f}"
+  done
+  inside /proc dir
+  mount -t proc -o nosuid,nodev,noexec proc "${new}/proc"
+  inside /sys dir
+  mount -t sysfs -o ro,nosuid,nodev,noexec sysfs "${new}/sys"
+  inside /dev dir
+  mount -t tmpfs -o nosuid,mode=0755,size=64k ka-dev "${new}/dev"
+  for d in null zero full random urandom tty; do
+    : >"${new}/dev/${d}"
+    mount --bind "/dev/${d}" "${new}/dev/${d}"
+  done
+  mkdir -p "${new}/dev/shm"
+  mount -t tmpfs -o nosuid,nodev,mode=1777,size=64m ka-shm "${new}/dev/shm"
+  ln -s /proc/self/fd "${new}/dev/fd"
+  ln -s /proc/self/fd/0 "${new}/dev/stdin"
+  ln -s /proc/self/fd/1 "${new}/dev/stdout"
+  ln -s /proc/self/fd/2 "${new}/dev/stderr"
+  for m in "${mounts[@]}"; do
+    IFS=: read -r src dst mode <<<"${m}"
+    [[ -e ${src} ]] || die "mount source '${src}' does not exist"
+    [[ ${dst} == /* ]] || die "mount target '${dst}' is not absolute"
+    if [[ -d ${src} ]]; then inside "${dst}" dir; else inside "${dst}" file; fi
+    mount --bind "${src}" "${new}${dst}"
+    [[ ${mode:-} != ro ]] || mount -o remount,bind,ro "${new}${dst}"
+  done
+  if ((ro_root)); then
+    mount -o remount,ro "${new}"
+  fi
+  grp=()
+  [[ -z ${groups} ]] || grp=(--groups "${groups}")
+  env_args=()
+  for e in "${envs[@]}"; do env_args+=(--env "${e}"); done
+  exec "${helper}" container-exec --chroot "${new}" --workdir "${workdir}" \
+    --user "${user}" "${grp[@]}" "${env_args[@]}" -- "$@"
+fi
 
 # The nearest ancestor of PATH that exists.
 existing_ancestor() {
@@ -169,7 +254,7 @@ fi
 
 uid=${user%%:*}
 gid=${user##*:}
-cd /
+cd "${workdir}"
 grp=(--clear-groups)
 [[ -z ${groups} ]] || grp=(--groups "${groups}")
 exec setpriv --reuid="${uid}" --regid="${gid}" "${grp[@]}" --no-new-privs \

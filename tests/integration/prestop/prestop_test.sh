@@ -8,12 +8,13 @@
 #
 #   1. node 1 stops; GET /prestop?timeout=3s on node 2's agent gives up at
 #      its timeout and says so (stopping node 2 now would take test-0..2
-#      below min.insync.replicas);
+#      below min.insync.replicas, and, every node being a KRaft voter, leave
+#      1 caught-up voter of 3: the quorum rule);
 #   2. GET /prestop?timeout=180s on node 2's agent (and `check-restart
 #      --wait` over gRPC) wait, and the agent's log says what for;
 #      Prometheus, scraping all three agents, reports 3 under-replicated;
 #   3. node 1 starts again: both waits answer "safe" once node 1 is back in
-#      every ISR, not before;
+#      every ISR and caught up in the quorum, not before;
 #   4. node 2 stops (what the kubelet does once the hook returns) and starts
 #      again; meanwhile a /prestop wait on node 1's agent is answered at once
 #      when that agent gets SIGTERM;
@@ -162,6 +163,11 @@ t_stop1=$(now_ms)
 isr_02() { [ "$(isr_of_test 2)" = "0,2 0,2 0,2" ]; }
 wait_for 30 "agent 2 sees ISR 0,2 on test-0..2" isr_02
 say "node 1 stopped; agent 2 sees ISR 0,2 on test-0..2 $(secs $(( $(now_ms) - t_stop1 ))) after SIGTERM"
+# The quorum rule: voter 1 falls behind once it has not fetched for
+# controller.quorum.fetch.timeout.ms (2s).
+quorum_at_risk() { [ "$(metric 2 kafka_agent_restart_quorum_at_risk)" = 1 ]; }
+wait_for 20 "agent 2: kafka_agent_restart_quorum_at_risk 1" quorum_at_risk
+say "agent 2 sees the quorum at risk (voter 1 behind) $(secs $(( $(now_ms) - t_stop1 ))) after node 1's SIGTERM"
 
 t=$(now_ms)
 code=$(curl -sS -m 10 -D "$work/short.head" -o "$work/short.body" -w '%{http_code}' "$(http_url 2)/prestop?timeout=3s")
@@ -170,6 +176,8 @@ dt=$(( $(now_ms) - t ))
 grep -qi '^X-Prestop-Outcome: timeout' "$work/short.head" || fail "outcome: $(cat "$work/short.head")"
 grep -Eq '^gave up after 3(\.[0-9])?s \(timeout 3s\): not safe: stopping broker 2 now would leave 3 partition\(s\)' "$work/short.body" ||
   fail "body: $(cat "$work/short.body")"
+grep -q '^  quorum: stopping controller 2 would leave 1 caught-up voter(s) of 3; a quorum needs 2$' "$work/short.body" ||
+  fail "body without the quorum rule: $(cat "$work/short.body")"
 { [ "$dt" -ge 3000 ] && [ "$dt" -le 6000 ]; } || fail "/prestop?timeout=3s took ${dt}ms, want 3000..6000"
 grep -Eq 'gave up after 3(\.[0-9])?s \(timeout 3s\)' "$work/agent-2.log" || fail "agent 2 did not log the timeout"
 say "GET /prestop?timeout=3s on agent 2: 200 after $(secs "$dt"), outcome timeout:"
@@ -221,7 +229,7 @@ done
 wait "$curl_pid" || fail "curl failed: $(cat "$work/wait.code")"
 [ "$(cat "$work/wait.code")" = 200 ] || fail "/prestop answered $(cat "$work/wait.code")"
 grep -qi '^X-Prestop-Outcome: safe' "$work/wait.head" || fail "outcome: $(cat "$work/wait.head")"
-grep -q '^safe after .*: stopping broker 2 keeps every partition at or above min.insync.replicas (waited for test-0, test-1, test-2)' "$work/wait.body" ||
+grep -Eq '^safe after .*: stopping broker 2 keeps every partition at or above min.insync.replicas and a caught-up majority of the quorum \(waited for (the KRaft quorum, test-0, test-1, test-2|test-0, test-1, test-2, the KRaft quorum)\)$' "$work/wait.body" ||
   fail "body: $(cat "$work/wait.body")"
 [ "$isr_at_answer" = "0,1,2 0,1,2 0,1,2" ] || fail "/prestop answered while agent 2 saw ISR $isr_at_answer"
 set +e; wait "$cr_pid"; cr_rc=$?; set -e

@@ -20,6 +20,7 @@ using ::kafka_agent::testing::Cluster;
 using ::kafka_agent::testing::FakeKafkaAdmin;
 using ::kafka_agent::testing::P;
 using ::kafka_agent::testing::SimulatedClock;
+using ::kafka_agent::wire::testing::FakeKafkaWire;
 
 TEST(ConcurrencyTest, ReadersSeeWholeSnapshotsInOrder) {
   SnapshotStore store;
@@ -59,15 +60,18 @@ TEST(ConcurrencyTest, ReadersSeeWholeSnapshotsInOrder) {
 
 TEST(ConcurrencyTest, PollerThreadWhileOthersReadAndEvaluate) {
   FakeKafkaAdmin admin;
-  admin.SetMetadata(Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 0)}));
+  FakeKafkaWire wire;
+  testing::Answer(wire,
+                  Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 0)}));
   admin.SetMinIsr("test", 2);
   SimulatedClock clock;  // sleeps return at once: the poller spins
   SnapshotStore store;
   PollerOptions o;
-  o.node_id = 2;
+  o.roles = testing::Roles(2);
   o.interval = absl::Seconds(1);
   TopicConfigs configs(admin, clock, TopicConfigOptions());
-  Poller poller(admin, configs, clock, store, o);
+  Poller poller(wire, &configs, clock, store, o);
+  configs.OnUpdate([&poller] { poller.Republish(); });
   Notification stop, probe_started;
 
   // A "probe" thread and a "scenario" thread that flips broker 2 in and out.
@@ -77,6 +81,7 @@ TEST(ConcurrencyTest, PollerThreadWhileOthersReadAndEvaluate) {
     while (store.Get()->generation < 2000) {
       auto s = store.Get();
       HealthOptions ho;
+      ho.roles = o.roles;
       ho.poll_interval = o.interval;
       HealthReport h = EvaluateHealth(*s, s->taken_mono, ho);
       (h.ready.serving ? ready_seen : not_ready_seen)++;
@@ -88,7 +93,8 @@ TEST(ConcurrencyTest, PollerThreadWhileOthersReadAndEvaluate) {
   std::thread poll_thread([&] { poller.Run(stop); });
   std::thread configs_thread([&] { configs.Run(stop); });
   for (int i = 0; store.Get()->generation < 2000; ++i) {
-    admin.SetMetadata(
+    testing::Answer(
+        wire,
         i % 2 == 0
             ? Cluster({0, 1}, {P("test", 0, 1, {1, 2, 0}, {0, 1}, 0)})
             : Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 0)}));
@@ -99,7 +105,7 @@ TEST(ConcurrencyTest, PollerThreadWhileOthersReadAndEvaluate) {
   configs_thread.join();
   probe.join();
   EXPECT_GT(ready_seen + not_ready_seen, 0);
-  EXPECT_GE(admin.metadata_calls(), 2000);
+  EXPECT_GE(wire.metadata_calls(), 1000);
 }
 
 }  // namespace

@@ -179,7 +179,8 @@ class HttpTest : public ::testing::Test {
   }
 
   void Publish(ClusterMetadata c) {
-    store_.Publish(testing::SnapshotOf(std::move(c), kNode, clock_.Monotonic()));
+    store_.Publish(
+        testing::SnapshotOf(std::move(c), kNode, clock_.Monotonic()));
   }
 
   // GET /prestop on its own thread.
@@ -319,7 +320,8 @@ TEST_F(HttpTest, ConcurrentPrestopWaitsEndWhenSafe) {
     EXPECT_TRUE(r.Has("X-Prestop-Outcome: safe")) << r.head;
     EXPECT_THAT(r.body, StartsWith("safe after 12s: stopping broker 2 keeps "
                                    "every partition at or above "
-                                   "min.insync.replicas (waited for test-0, "
+                                   "min.insync.replicas and a caught-up "
+                                   "majority of the quorum (waited for test-0, "
                                    "test-1, test-2)"));
   }
 }

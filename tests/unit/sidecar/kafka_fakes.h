@@ -1,5 +1,7 @@
-// Builders for cluster metadata, and a fake Kafka admin client whose answers
-// tests script (librdkafka's mock cluster always reports ISR == replicas).
+// Builders for cluster views, a fake Kafka admin client (DescribeConfigs)
+// whose answers tests script, and the wire answers of a scripted cluster
+// (librdkafka's mock cluster always reports ISR == replicas, and knows no
+// quorum).
 #ifndef KAFKA_AGENT_TESTS_UNIT_SIDECAR_KAFKA_FAKES_H_
 #define KAFKA_AGENT_TESTS_UNIT_SIDECAR_KAFKA_FAKES_H_
 
@@ -10,7 +12,9 @@
 #include <mutex>
 #include "agent/base/identity.h"
 #include "tests/unit/fakes.h"
+#include "absl/strings/str_cat.h"
 #include "agent/sidecar/kafka_admin.h"
+#include "tests/unit/sidecar/kafka_wire_fake.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 
@@ -30,14 +34,47 @@ inline PartitionState P(const std::string& topic, int32_t partition,
   return p;
 }
 
+// The quorum leader's clock in the fixtures, ms since the epoch.
+inline constexpr int64_t kLeaderNowMs = 1700000000000;
+
+// A healthy world around `brokers` and `partitions`, as the local broker
+// (localhost:9092) answers it: the local node answered; a quorum of voters
+// 0,1,2 led by the first broker (no leader without brokers), every voter and
+// every other listed broker (as an observer) caught up; each listed broker
+// registered and unfenced. Tests then break what they need.
 inline ClusterMetadata Cluster(std::vector<int32_t> brokers,
                                std::vector<PartitionState> partitions) {
   ClusterMetadata c;
   c.cluster_id = "test-cluster";
   c.controller_id = brokers.empty() ? -1 : brokers.front();
-  c.brokers = std::move(brokers);
+  c.brokers = brokers;
   c.partitions = std::move(partitions);
+  c.metadata_answered_by = "localhost:9092";
+  c.local = {"localhost:9092", true, ""};
+  QuorumView q;
+  q.answered_by = "localhost:9092";
+  q.leader_id = c.controller_id;
+  q.leader_epoch = 3;
+  q.high_watermark = 100;
+  for (int32_t id = 0; id < 3; ++id) {
+    q.voters.push_back({id, 100, kLeaderNowMs, kLeaderNowMs});
+  }
+  RegistrationView reg;
+  reg.answered_by = "localhost:9092";
+  reg.fencing_known = true;
+  for (int32_t b : brokers) {
+    if (b >= 3) q.observers.push_back({b, 100, kLeaderNowMs, kLeaderNowMs});
+    reg.brokers.push_back({b, false});
+  }
+  c.quorum = std::move(q);
+  c.registration = std::move(reg);
   return c;
+}
+
+// The roles of a pod of the tutorial's cluster (3 combined nodes, then
+// broker-only ones).
+inline NodeRoles Roles(int32_t node) {
+  return {node, /*broker=*/true, /*controller=*/node < 3, {0, 1, 2}};
 }
 
 // The seed tutorial's cluster: pod `pod` of StatefulSet kafka, headless
@@ -66,11 +103,11 @@ inline ClusterMetadata TutorialNode2Down() {
 }
 
 // A published snapshot of `c` taken (and completed) at `t` on a simulated
-// clock, assessed for broker `node`.
+// clock, assessed for the tutorial pod with node.id `node`.
 inline Snapshot SnapshotOf(ClusterMetadata c, int32_t node, MonoTime t) {
   Snapshot s;
   s.cluster = std::move(c);
-  s.assessment = Assess(s.cluster, node);
+  s.assessment = Assess(s.cluster, Roles(node));
   s.taken_mono = t;
   s.completed_mono = t;
   s.taken_at = kSimWallStart + (t - kSimMonoStart);
@@ -80,12 +117,6 @@ inline Snapshot SnapshotOf(ClusterMetadata c, int32_t node, MonoTime t) {
 
 class FakeKafkaAdmin : public KafkaAdmin {
  public:
-  // What the next FetchMetadata calls return (min_isr is cleared, as the
-  // real metadata has none).
-  void SetMetadata(absl::StatusOr<ClusterMetadata> md) {
-    std::lock_guard<std::mutex> lock(mu_);
-    metadata_ = std::move(md);
-  }
   void SetMinIsr(const std::string& topic, int32_t v) {
     std::lock_guard<std::mutex> lock(mu_);
     min_isr_[topic] = v;
@@ -93,15 +124,6 @@ class FakeKafkaAdmin : public KafkaAdmin {
   void FailMinIsr(absl::Status s) {
     std::lock_guard<std::mutex> lock(mu_);
     min_isr_error_ = s;
-  }
-
-  absl::StatusOr<ClusterMetadata> FetchMetadata(absl::Duration) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    ++metadata_calls_;
-    if (!metadata_.ok()) return metadata_.status();
-    ClusterMetadata md = *metadata_;
-    for (auto& p : md.partitions) p.min_isr = 0;
-    return md;
   }
 
   // A per-topic error in the next answers for `topic` (empty: none).
@@ -136,21 +158,103 @@ class FakeKafkaAdmin : public KafkaAdmin {
     std::lock_guard<std::mutex> lock(mu_);
     return min_isr_requests_;
   }
-  int metadata_calls() {
-    std::lock_guard<std::mutex> lock(mu_);
-    return metadata_calls_;
-  }
 
  private:
   std::mutex mu_;
-  absl::StatusOr<ClusterMetadata> metadata_ =
-      absl::UnavailableError("no metadata scripted");
   std::map<std::string, int32_t> min_isr_;
   std::map<std::string, std::string> topic_errors_;
   absl::Status min_isr_error_;
   std::vector<std::vector<std::string>> min_isr_requests_;
-  int metadata_calls_ = 0;
 };
+
+// The wire answers a broker would give for `c` (its Metadata, DescribeQuorum
+// and DescribeCluster), to script a FakeKafkaWire.
+inline wire::MetadataInfo MetadataInfoOf(const ClusterMetadata& c) {
+  wire::MetadataInfo out;
+  out.answered_by = c.metadata_answered_by;
+  out.version = 12;
+  out.response.cluster_id = c.cluster_id;
+  out.response.controller_id = 1;  // a random live broker, as in KRaft
+  for (int32_t b : c.brokers) {
+    out.response.brokers.push_back({b, absl::StrCat("kafka-", b), 9092, {}});
+  }
+  for (const PartitionState& p : c.partitions) {
+    if (out.response.topics.empty() ||
+        out.response.topics.back().name != p.topic) {
+      wire::MetadataTopic t;
+      t.name = p.topic;
+      out.response.topics.push_back(t);
+    }
+    wire::MetadataPartition mp;
+    mp.partition_index = p.partition;
+    mp.leader_id = p.leader;
+    mp.replica_nodes = p.replicas;
+    mp.isr_nodes = p.isr;
+    out.response.topics.back().partitions.push_back(mp);
+  }
+  return out;
+}
+
+inline wire::QuorumInfo QuorumInfoOf(const QuorumView& q) {
+  wire::QuorumInfo out;
+  out.answered_by = q.answered_by;
+  out.version = 2;
+  out.leader_id = q.leader_id;
+  out.leader_epoch = q.leader_epoch;
+  out.high_watermark = q.high_watermark;
+  for (const QuorumReplica& r : q.voters) {
+    wire::ReplicaState s;
+    s.replica_id = r.id;
+    s.log_end_offset = r.log_end_offset;
+    s.last_fetch_timestamp = r.last_fetch_ms;
+    s.last_caught_up_timestamp = r.last_caught_up_ms;
+    out.voters.push_back(s);
+  }
+  for (const QuorumReplica& r : q.observers) {
+    wire::ReplicaState s;
+    s.replica_id = r.id;
+    s.log_end_offset = r.log_end_offset;
+    s.last_fetch_timestamp = r.last_fetch_ms;
+    s.last_caught_up_timestamp = r.last_caught_up_ms;
+    out.observers.push_back(s);
+  }
+  return out;
+}
+
+inline wire::ClusterInfo ClusterInfoOf(const RegistrationView& reg,
+                                       const std::string& cluster_id) {
+  wire::ClusterInfo out;
+  out.answered_by = reg.answered_by;
+  out.version = 2;
+  out.cluster_id = cluster_id;
+  out.controller_id = 1;
+  out.fencing_known = reg.fencing_known;
+  for (const Registration& r : reg.brokers) {
+    wire::ClusterBroker b;
+    b.broker_id = r.id;
+    b.host = absl::StrCat("kafka-", r.id);
+    b.port = 9092;
+    b.is_fenced = r.fenced;
+    out.brokers.push_back(b);
+  }
+  return out;
+}
+
+// Scripts `w` to answer as the local broker of `c` would.
+inline void Answer(wire::testing::FakeKafkaWire& w, const ClusterMetadata& c) {
+  w.SetMetadata(MetadataInfoOf(c));
+  if (c.quorum) {
+    w.SetQuorum(QuorumInfoOf(*c.quorum));
+  } else {
+    w.SetQuorum(absl::UnavailableError(c.quorum_error));
+  }
+  if (c.registration) {
+    w.SetCluster(ClusterInfoOf(*c.registration, c.cluster_id));
+  } else {
+    w.SetCluster(absl::UnavailableError(c.registration_error));
+  }
+  w.SetReassignments(wire::ReassignmentsInfo{"localhost:9092", {}});
+}
 
 }  // namespace testing
 }  // namespace kafka_agent

@@ -182,6 +182,47 @@ inline std::string DescribeClusterV2() {
       "00");          // no tags
 }
 
+// Metadata v12 (MetadataResponse.json): one broker with a rack, one topic
+// of one partition, leader 0, replicas [0,1], ISR [0], offline [1].
+inline std::string MetadataV12() {
+  return H(
+      "00 00 00 00 "  // ThrottleTimeMs 0
+      "02 "           // Brokers: 1
+      "00 00 00 00 "  //   NodeId 0
+      "03 'h0' "      //   Host
+      "00 00 23 84 "  //   Port 9092
+      "02 'a' "       //   Rack "a"
+      "00 "           //   no tags
+      "04 'cid' "     // ClusterId "cid"
+      "00 00 00 00 "  // ControllerId 0
+      "02 "           // Topics: 1
+      "00 00 "        //   ErrorCode NONE
+      "05 'test' "    //   Name "test" (nullable v12+)
+      "00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 07 "  // TopicId (v10+)
+      "00 "           //   IsInternal false
+      "02 "           //   Partitions: 1
+      "00 00 "        //     ErrorCode NONE
+      "00 00 00 00 "  //     PartitionIndex 0
+      "00 00 00 00 "  //     LeaderId 0
+      "00 00 00 05 "  //     LeaderEpoch 5
+      "03 00 00 00 00 00 00 00 01 "  // ReplicaNodes [0,1]
+      "02 00 00 00 00 "              // IsrNodes [0]
+      "02 00 00 00 01 "              // OfflineReplicas [1]
+      "00 "           //     no tags
+      "80 00 00 00 "  //   TopicAuthorizedOperations INT32_MIN
+      "00 "           //   no tags
+      "00");          // no tags (v11+: no ClusterAuthorizedOperations)
+}
+
+// The Metadata v12 request for every topic: Topics null, no auto-creation,
+// no authorized operations.
+inline std::string MetadataRequestV12AllTopics() {
+  return H("00 "   // Topics: null (compact)
+           "00 "   // AllowAutoTopicCreation false
+           "00 "   // IncludeTopicAuthorizedOperations false
+           "00");  // no tags
+}
+
 // DescribeCluster v0: no EndpointType, no IsFenced; plus an unknown tagged
 // field (tag 7, 3 bytes) at the end, which a reader must skip.
 inline std::string DescribeClusterV0WithUnknownTag() {

@@ -239,6 +239,41 @@ TEST(KafkaProtocolTest, DescribeClusterV0SkipsUnknownTags) {
   EXPECT_FALSE(r->brokers[0].is_fenced);
 }
 
+TEST(KafkaProtocolTest, MetadataRequestAndResponseV12) {
+  EXPECT_EQ(EncodeMetadataRequest(12, nullptr),
+            golden::MetadataRequestV12AllTopics());
+  const std::vector<std::string> topics = {"a"};
+  // Topics: 1; TopicId zero (v10+); Name "a"; no tags; then the flags.
+  EXPECT_EQ(EncodeMetadataRequest(12, &topics),
+            golden::H("02 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 "
+                      "02 'a' 00 00 00 00"));
+  // v10 still has IncludeClusterAuthorizedOperations; v9 has no TopicId.
+  EXPECT_EQ(EncodeMetadataRequest(10, nullptr), golden::H("00 00 00 00 00"));
+  EXPECT_EQ(EncodeMetadataRequest(9, &topics),
+            golden::H("02 02 'a' 00 00 00 00 00"));
+
+  auto r = DecodeMetadataResponse(12, golden::MetadataV12());
+  ASSERT_THAT(r, IsOk());
+  ASSERT_EQ(r->brokers.size(), 1u);
+  EXPECT_EQ(r->brokers[0].host, "h0");
+  EXPECT_EQ(r->brokers[0].port, 9092);
+  EXPECT_EQ(r->brokers[0].rack, "a");
+  EXPECT_EQ(r->cluster_id, "cid");
+  EXPECT_EQ(r->controller_id, 0);
+  ASSERT_EQ(r->topics.size(), 1u);
+  EXPECT_EQ(r->topics[0].name, "test");
+  EXPECT_EQ(r->topics[0].topic_id.size(), 16u);
+  ASSERT_EQ(r->topics[0].partitions.size(), 1u);
+  const MetadataPartition& p = r->topics[0].partitions[0];
+  EXPECT_EQ(p.leader_id, 0);
+  EXPECT_EQ(p.leader_epoch, 5);
+  EXPECT_THAT(p.replica_nodes, ElementsAre(0, 1));
+  EXPECT_THAT(p.isr_nodes, ElementsAre(0));
+  EXPECT_THAT(p.offline_replicas, ElementsAre(1));
+  EXPECT_THAT(DecodeMetadataResponse(8, golden::MetadataV12()),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("v8")));
+}
+
 TEST(KafkaProtocolTest, ListPartitionReassignmentsV0) {
   absl::StatusOr<ListPartitionReassignmentsResponse> r =
       DecodeListPartitionReassignmentsResponse(
@@ -316,6 +351,10 @@ std::vector<GoldenCase> AllGolden() {
          return DecodeDescribeClusterResponse(0, b);
        }),
        golden::DescribeClusterV0WithUnknownTag()},
+      {"MetadataV12", wrap([](absl::string_view b) {
+         return DecodeMetadataResponse(12, b);
+       }),
+       golden::MetadataV12()},
       {"ListPartitionReassignmentsV0", wrap([](absl::string_view b) {
          return DecodeListPartitionReassignmentsResponse(0, b);
        }),
@@ -466,7 +505,7 @@ TEST(KafkaProtocolTest, ErrorAndApiNames) {
   EXPECT_EQ(ErrorName(999), "UNKNOWN_ERROR_CODE(999)");
   EXPECT_EQ(ErrorName(-7), "UNKNOWN_ERROR_CODE(-7)");
   EXPECT_EQ(ApiKeyName(55), "DescribeQuorum");
-  EXPECT_EQ(ApiKeyName(3), "ApiKey(3)");
+  EXPECT_EQ(ApiKeyName(999), "ApiKey(999)");
 }
 
 }  // namespace

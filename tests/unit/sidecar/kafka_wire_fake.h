@@ -33,6 +33,10 @@ class FakeKafkaWire : public KafkaWire {
     std::lock_guard<std::mutex> lock(mu_);
     reassignments_ = std::move(r);
   }
+  void SetMetadata(absl::StatusOr<MetadataInfo> r) {
+    std::lock_guard<std::mutex> lock(mu_);
+    metadata_ = std::move(r);
+  }
 
   absl::StatusOr<ApiVersionsInfo> ApiVersions(absl::Time deadline) override {
     return Answer(api_versions_, api_versions_calls_, deadline);
@@ -48,6 +52,23 @@ class FakeKafkaWire : public KafkaWire {
     return Answer(reassignments_, reassignments_calls_, deadline);
   }
 
+  absl::StatusOr<MetadataInfo> Metadata(
+      absl::Time deadline, const std::vector<std::string>* topics) override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      metadata_topics_.push_back(topics == nullptr
+                                     ? std::vector<std::string>{"*"}
+                                     : *topics);
+    }
+    return Answer(metadata_, metadata_calls_, deadline);
+  }
+
+  int metadata_calls() const { return Get(metadata_calls_); }
+  // The topics each Metadata call asked for ({"*"}: all).
+  std::vector<std::vector<std::string>> metadata_topics() const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return metadata_topics_;
+  }
   int api_versions_calls() const { return Get(api_versions_calls_); }
   int quorum_calls() const { return Get(quorum_calls_); }
   int cluster_calls() const { return Get(cluster_calls_); }
@@ -81,6 +102,10 @@ class FakeKafkaWire : public KafkaWire {
       absl::UnavailableError("FakeKafkaWire: no DescribeCluster answer set");
   absl::StatusOr<ReassignmentsInfo> reassignments_ = absl::UnavailableError(
       "FakeKafkaWire: no ListPartitionReassignments answer set");
+  absl::StatusOr<MetadataInfo> metadata_ =
+      absl::UnavailableError("FakeKafkaWire: no Metadata answer set");
+  std::vector<std::vector<std::string>> metadata_topics_;
+  int metadata_calls_ = 0;
   int api_versions_calls_ = 0;
   int quorum_calls_ = 0;
   int cluster_calls_ = 0;

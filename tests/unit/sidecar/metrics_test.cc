@@ -34,6 +34,7 @@ class MetricsTest : public ::testing::Test {
     in.snapshot = &snap;
     in.now = now;
     HealthOptions ho;
+    ho.roles = snap.assessment.roles;
     ho.poll_interval = absl::Seconds(2);
     ho.started_at = t0_;
     in.health = EvaluateHealth(snap, now, ho);
@@ -69,6 +70,7 @@ TEST_F(MetricsTest, FromASnapshot) {
            "controller\"} 1\n",
            "kafka_agent_health_serving{service=\"\"} 1\n",
            "kafka_agent_health_serving{service=\"kafka.broker\"} 1\n",
+           "kafka_agent_health_serving{service=\"kafka.controller\"} 1\n",
            "kafka_agent_health_serving{service=\"kafka.ready\"} 1\n",
            "kafka_agent_snapshot_age_seconds 1.5\n",
            "kafka_agent_snapshot_stale 0\n",
@@ -95,6 +97,7 @@ TEST_F(MetricsTest, FromASnapshot) {
            "kafka_agent_cluster_partitions_under_min_isr 0\n",
            "kafka_agent_cluster_partitions_offline 0\n",
            "kafka_agent_restart_partitions_at_risk 3\n",
+           "kafka_agent_restart_quorum_at_risk 0\n",
            "kafka_agent_restart_safe 0\n",
            "kafka_agent_prestop_waits 2\n",
            "kafka_agent_prestop_requests_total{outcome=\"safe\"} 5\n",
@@ -120,6 +123,23 @@ TEST_F(MetricsTest, FromASnapshot) {
     EXPECT_TRUE(absl::StartsWith(l, family)) << l << " outside " << family;
     EXPECT_TRUE(absl::StartsWith(l, "kafka_agent_")) << l;
   }
+}
+
+// Every partition is fine but voter 2 is behind the quorum leader: stopping
+// voter 1 would leave one caught-up voter of 3.
+TEST_F(MetricsTest, QuorumRuleHoldsBackAVoter) {
+  ClusterMetadata c = testing::TutorialHealthy();
+  c.quorum->voters[2].last_caught_up_ms = testing::kLeaderNowMs - 5000;
+  Snapshot snap = testing::SnapshotOf(std::move(c), 1, t0_);
+  const std::string m = Render(snap, t0_ + absl::Seconds(1));
+  EXPECT_THAT(m, HasSubstr("kafka_agent_restart_partitions_at_risk 0\n"));
+  EXPECT_THAT(m, HasSubstr("kafka_agent_restart_quorum_at_risk 1\n"));
+  EXPECT_THAT(m, HasSubstr("kafka_agent_restart_safe 0\n"));
+  // A broker-only pod has no kafka.controller service.
+  Snapshot broker_only =
+      testing::SnapshotOf(testing::TutorialHealthy(), 4, t0_);
+  EXPECT_THAT(Render(broker_only, t0_),
+              Not(HasSubstr("service=\"kafka.controller\"")));
 }
 
 TEST_F(MetricsTest, HealthyBrokerMaySafelyStop) {

@@ -50,7 +50,8 @@ class PrestopTest : public ::testing::Test {
   }
 
   void Publish(ClusterMetadata c) {
-    store_.Publish(testing::SnapshotOf(std::move(c), kNode, clock_.Monotonic()));
+    store_.Publish(
+        testing::SnapshotOf(std::move(c), kNode, clock_.Monotonic()));
   }
 
   // Starts a wait whose result lands in results_[index].
@@ -115,7 +116,8 @@ TEST_F(PrestopTest, WaitsUntilTheOtherBrokerIsBackInEveryIsr) {
   EXPECT_THAT(r.waited_for, ElementsAre("test-0", "test-1", "test-2"));
   EXPECT_EQ(r.Line(),
             "safe after 41.5s: stopping broker 2 keeps every partition at or "
-            "above min.insync.replicas (waited for test-0, test-1, test-2)");
+            "above min.insync.replicas and a caught-up majority of the quorum "
+            "(waited for test-0, test-1, test-2)");
   EXPECT_EQ(gate_.Counts().waiting, 0);
 }
 
@@ -219,7 +221,8 @@ TEST_F(PrestopTest, NoDataYetKeepsWaitingUntilSafeData) {
   EXPECT_EQ(results_[0]->outcome, PrestopOutcome::kSafe);
   EXPECT_THAT(results_[0]->Line(),
               HasSubstr("safe after 5s: stopping broker 2 keeps every "
-                        "partition at or above min.insync.replicas (waited "
+                        "partition at or above min.insync.replicas and a "
+                        "caught-up majority of the quorum (waited "
                         "for fresh cluster data)"));
 }
 
@@ -245,13 +248,65 @@ TEST_F(PrestopTest, ManyWaitsOneSnapshotAndABound) {
   EXPECT_EQ(gate_.Counts().finished.at("safe"), 4u);
 }
 
+// Every partition is fine, but voter 1 is behind the quorum leader: stopping
+// voter 2 would leave 1 caught-up voter of 3. The gate waits for the quorum
+// rule too, and says so.
+TEST_F(PrestopTest, WaitsForACaughtUpMajorityOfTheQuorum) {
+  ClusterMetadata behind = testing::TutorialHealthy();
+  behind.quorum->voters[1].last_caught_up_ms = testing::kLeaderNowMs - 5000;
+  Publish(behind);
+  Begin(absl::Seconds(300));
+  EXPECT_FALSE(results_[0].has_value());
+  StopJudgement j =
+      JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), kNode);
+  EXPECT_EQ(j.state, StopJudgement::State::kUnsafe);
+  EXPECT_TRUE(j.at_risk.empty());
+  EXPECT_TRUE(j.quorum_at_risk);
+  EXPECT_EQ(j.quorum_reason,
+            "stopping controller 2 would leave 1 caught-up voter(s) of 3; a "
+            "quorum needs 2");
+
+  clock_.Advance(absl::Seconds(4));
+  Publish(testing::TutorialHealthy());
+  gate_.Tick();
+  ASSERT_TRUE(results_[0].has_value());
+  const PrestopResult& r = *results_[0];
+  EXPECT_EQ(r.outcome, PrestopOutcome::kSafe);
+  EXPECT_THAT(r.waited_for, ElementsAre("the KRaft quorum"));
+  EXPECT_EQ(r.Line(),
+            "safe after 4s: stopping broker 2 keeps every partition at or "
+            "above min.insync.replicas and a caught-up majority of the quorum "
+            "(waited for the KRaft quorum)");
+}
+
+// Without a known quorum a voter named in the pod's config is never judged
+// safe to stop; a broker-only node is judged on its partitions alone.
+TEST_F(PrestopTest, AnUnknownQuorumHoldsBackVotersOnly) {
+  ClusterMetadata unknown = testing::TutorialHealthy();
+  unknown.quorum.reset();
+  unknown.quorum_error = "DescribeQuorum timed out";
+  Publish(unknown);
+  Begin(absl::ZeroDuration());
+  ASSERT_TRUE(results_[0].has_value());
+  EXPECT_EQ(results_[0]->outcome, PrestopOutcome::kTimedOut);
+  EXPECT_TRUE(results_[0]->last.quorum_at_risk);
+  EXPECT_THAT(results_[0]->Body(),
+              HasSubstr("  quorum: controller 2 is a voter and the quorum is "
+                        "unknown: DescribeQuorum timed out\n"));
+  EXPECT_EQ(
+      JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 4).state,
+      StopJudgement::State::kSafe);
+}
+
 TEST_F(PrestopTest, OtherNodesAreJudgedFromTheSameSnapshot) {
   Publish(Node1Down());
   // Stopping node 0 is just as unsafe; node 1 is already down (in no ISR).
-  EXPECT_EQ(JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 0).state,
-            StopJudgement::State::kUnsafe);
-  EXPECT_EQ(JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 1).state,
-            StopJudgement::State::kSafe);
+  EXPECT_EQ(
+      JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 0).state,
+      StopJudgement::State::kUnsafe);
+  EXPECT_EQ(
+      JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 1).state,
+      StopJudgement::State::kSafe);
 }
 
 TEST(PrestopTimeoutTest, Parses) {

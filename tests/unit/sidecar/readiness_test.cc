@@ -18,22 +18,22 @@ ClusterMetadata Node2Down() { return testing::TutorialNode2Down(); }
 
 TEST(ReadinessTest, ReadyWhenRegisteredAndInEveryIsr) {
   for (int node : {0, 1, 2}) {
-    Assessment r = Assess(Healthy(), node);
-    EXPECT_TRUE(r.registered);
+    Assessment r = Assess(Healthy(), testing::Roles(node));
+    EXPECT_TRUE(r.broker_ok);
     EXPECT_TRUE(r.ready) << r.ready_reason;
     EXPECT_THAT(r.ready_reason, HasSubstr("all its 3 partitions"));
   }
 }
 
 TEST(ReadinessTest, StoppedBrokerIsNotRegistered) {
-  Assessment r = Assess(Node2Down(), 2);
-  EXPECT_FALSE(r.registered);
+  Assessment r = Assess(Node2Down(), testing::Roles(2));
+  EXPECT_FALSE(r.broker_ok);
   EXPECT_FALSE(r.ready);
   EXPECT_THAT(r.ready_reason, HasSubstr("broker 2 is not registered"));
   EXPECT_THAT(r.ready_reason, HasSubstr("[0,1]"));
   // The others stay ready: they are in every ISR.
-  EXPECT_TRUE(Assess(Node2Down(), 0).ready);
-  EXPECT_TRUE(Assess(Node2Down(), 1).ready);
+  EXPECT_TRUE(Assess(Node2Down(), testing::Roles(0)).ready);
+  EXPECT_TRUE(Assess(Node2Down(), testing::Roles(1)).ready);
 }
 
 TEST(ReadinessTest, RestartedBrokerIsReadyOnlyOnceBackInEveryIsr) {
@@ -41,13 +41,13 @@ TEST(ReadinessTest, RestartedBrokerIsReadyOnlyOnceBackInEveryIsr) {
   ClusterMetadata c = Cluster({0, 1, 2}, {P("test", 0, 1, {1, 2, 0}, {0, 1, 2}, 2),
                                           P("test", 1, 0, {2, 0, 1}, {0, 1}, 2),
                                           P("test", 2, 0, {0, 1, 2}, {0, 1}, 2)});
-  Assessment r = Assess(c, 2);
-  EXPECT_TRUE(r.registered);
+  Assessment r = Assess(c, testing::Roles(2));
+  EXPECT_TRUE(r.broker_ok);
   EXPECT_FALSE(r.ready);
   EXPECT_THAT(r.lagging, SizeIs(2));
   EXPECT_THAT(r.ready_reason, HasSubstr("not in the ISR of 2 of its 3 partitions "
                                   "(test-1, test-2)"));
-  EXPECT_TRUE(Assess(Healthy(), 2).ready);
+  EXPECT_TRUE(Assess(Healthy(), testing::Roles(2)).ready);
 }
 
 TEST(ReadinessTest, OfflinePartitionsDoNotBlockReadiness) {
@@ -55,13 +55,13 @@ TEST(ReadinessTest, OfflinePartitionsDoNotBlockReadiness) {
   // it would block a rolling restart forever.
   ClusterMetadata c = Cluster({0, 1, 2}, {P("t", 0, -1, {2, 3}, {3}, 2),
                                           P("t", 1, 0, {0, 2}, {0, 2}, 1)});
-  EXPECT_TRUE(Assess(c, 2).ready);
+  EXPECT_TRUE(Assess(c, testing::Roles(2)).ready);
 }
 
 TEST(ReadinessTest, BrokerWithoutPartitionsIsReadyWhenRegistered) {
   ClusterMetadata c = Cluster({0, 1, 2, 3}, {P("t", 0, 0, {0, 1, 2}, {0, 1, 2}, 2)});
-  EXPECT_TRUE(Assess(c, 3).ready);
-  EXPECT_FALSE(Assess(c, 4).registered);
+  EXPECT_TRUE(Assess(c, testing::Roles(3)).ready);
+  EXPECT_FALSE(Assess(c, testing::Roles(4)).broker_ok);
 }
 
 struct SafetyCase {
@@ -117,10 +117,115 @@ TEST(RestartSafetyTest, ListsWhatWouldFallBelow) {
   EXPECT_EQ(s.at_risk[0].reason, "under min.insync.replicas (1 < 2)");
 }
 
+// Issue 8 / 12: the quorum's truth, not the broker's own cache.
+TEST(ReadinessTest, LocalBrokerThatDoesNotAnswerIsNotServing) {
+  ClusterMetadata c = Healthy();
+  c.local = {"localhost:9092", false, "connect: Connection refused"};
+  Assessment a = Assess(c, testing::Roles(2));
+  EXPECT_FALSE(a.broker_ok);
+  EXPECT_FALSE(a.ready);
+  EXPECT_THAT(a.broker_reason, HasSubstr("does not answer on localhost:9092"));
+  EXPECT_TRUE(a.controller_ok) << "the quorum itself is fine";
+}
+
+TEST(ReadinessTest, BrokerWhoseMetadataLagsTheQuorumIsNotServing) {
+  ClusterMetadata c = Healthy();
+  // Voter 2 (a combined node) last caught up 10s before the leader.
+  c.quorum->voters[2].last_caught_up_ms = testing::kLeaderNowMs - 10000;
+  Assessment a = Assess(c, testing::Roles(2));
+  EXPECT_FALSE(a.broker_ok);
+  EXPECT_THAT(a.broker_reason, HasSubstr("10000ms behind quorum leader 0"));
+  EXPECT_FALSE(a.controller_ok);
+  EXPECT_THAT(a.controller_reason, HasSubstr("10000ms behind (limit 2000ms)"));
+  EXPECT_EQ(a.metadata_lag_ms, 10000);
+  // A broker-only node is an observer: 9s limit.
+  ClusterMetadata d = Cluster({0, 1, 2, 3}, {});
+  d.quorum->observers[0].last_caught_up_ms = testing::kLeaderNowMs - 8000;
+  EXPECT_TRUE(Assess(d, testing::Roles(3)).broker_ok);
+  d.quorum->observers[0].last_caught_up_ms = testing::kLeaderNowMs - 9000;
+  EXPECT_FALSE(Assess(d, testing::Roles(3)).broker_ok);
+  d.quorum->observers.clear();
+  EXPECT_THAT(Assess(d, testing::Roles(3)).broker_reason,
+              HasSubstr("not among the quorum's observers"));
+}
+
+TEST(ReadinessTest, QuorumUnknownOrLeaderlessIsNotServing) {
+  ClusterMetadata c = Healthy();
+  c.quorum.reset();
+  c.quorum_error = "DescribeQuorum: timed out";
+  Assessment a = Assess(c, testing::Roles(1));
+  EXPECT_FALSE(a.broker_ok);
+  EXPECT_FALSE(a.controller_ok);
+  EXPECT_THAT(a.ready_reason, HasSubstr("cannot reach the KRaft quorum"));
+  EXPECT_THAT(a.ready_reason, HasSubstr("quorum is unknown"));
+  c = Healthy();
+  c.quorum->leader_id = -1;
+  a = Assess(c, testing::Roles(1));
+  EXPECT_FALSE(a.controller_ok);
+  EXPECT_THAT(a.controller_reason, HasSubstr("has no leader"));
+}
+
+TEST(ReadinessTest, FencedBrokerIsNotServing) {
+  ClusterMetadata c = Healthy();
+  c.registration->brokers[2].fenced = true;
+  Assessment a = Assess(c, testing::Roles(2));
+  EXPECT_FALSE(a.broker_ok);
+  EXPECT_THAT(a.broker_reason, HasSubstr("fenced by the controllers"));
+  EXPECT_TRUE(a.controller_ok) << "its controller can still be a voter";
+}
+
+TEST(ReadinessTest, ControllerOnlyAndBrokerOnlyRoles) {
+  ClusterMetadata c = Healthy();
+  Assessment ctrl = Assess(c, {1, /*broker=*/false, /*controller=*/true, {}});
+  EXPECT_TRUE(ctrl.ready) << ctrl.ready_reason;
+  EXPECT_THAT(ctrl.ready_reason, HasSubstr("caught up with leader 0"));
+  c.quorum->voters[1].last_caught_up_ms = testing::kLeaderNowMs - 2500;
+  EXPECT_FALSE(Assess(c, {1, false, true, {}}).ready);
+  // Not a voter at all.
+  EXPECT_THAT(Assess(c, {7, false, true, {}}).controller_reason,
+              HasSubstr("not a voter"));
+}
+
+TEST(ReadinessTest, ReplicaBeingAddedByAReassignmentDoesNotHoldReadiness) {
+  // Broker 2 was just added to test-0's replicas; it is copying.
+  ClusterMetadata c = Cluster({0, 1, 2}, {P("test", 0, 0, {0, 1, 2}, {0, 1}, 2),
+                                          P("test", 1, 1, {1, 2}, {1}, 1)});
+  c.reassignments.push_back({"test", 0, {0, 1, 2}, {2}, {}});
+  Assessment a = Assess(c, testing::Roles(2));
+  EXPECT_TRUE(a.broker_ok);
+  EXPECT_FALSE(a.ready) << "test-1 is a real lag";
+  EXPECT_THAT(a.ready_reason, HasSubstr("(test-1)"));
+  EXPECT_EQ(a.counts.reassigning_here, 1);
+  EXPECT_EQ(a.counts.not_in_isr, 1);
+  c.partitions[1].isr = {1, 2};
+  a = Assess(c, testing::Roles(2));
+  EXPECT_TRUE(a.ready) << a.ready_reason;
+  EXPECT_THAT(a.ready_reason, HasSubstr("1 more still being added"));
+}
+
+TEST(RestartSafetyTest, QuorumRuleForVoters) {
+  ClusterMetadata c = Healthy();
+  EXPECT_TRUE(EvaluateRestartSafety(c, 1).safe);
+  // Voter 2 is behind: stopping 1 leaves only the leader 0 caught up.
+  c.quorum->voters[2].last_caught_up_ms = testing::kLeaderNowMs - 5000;
+  RestartSafety s = EvaluateRestartSafety(c, 1);
+  EXPECT_FALSE(s.safe);
+  EXPECT_TRUE(s.quorum_at_risk);
+  EXPECT_THAT(s.reason, HasSubstr("would leave 1 caught-up voter(s) of 3; a "
+                                  "quorum needs 2"));
+  // A broker-only node is no voter.
+  EXPECT_TRUE(EvaluateRestartSafety(c, 5).safe);
+  // Unknown quorum: a voter (per the voters string) cannot be judged safe.
+  c.quorum.reset();
+  c.quorum_error = "timed out";
+  EXPECT_FALSE(EvaluateRestartSafety(c, 1, {0, 1, 2}).safe);
+  EXPECT_TRUE(EvaluateRestartSafety(c, 4, {0, 1, 2}).safe);
+}
+
 TEST(ReadinessTest, CountsClusterAndLocal) {
   ClusterMetadata c = Node2Down();
   c.partitions.push_back(P("offline", 0, -1, {2}, {2}, 1));
-  PartitionCounts n = Assess(c, 0).counts;
+  PartitionCounts n = Assess(c, testing::Roles(0)).counts;
   EXPECT_EQ(n.topics, 2);
   EXPECT_EQ(n.partitions, 4);
   EXPECT_EQ(n.partitions_led, 2);
@@ -129,7 +234,7 @@ TEST(ReadinessTest, CountsClusterAndLocal) {
   EXPECT_EQ(n.under_min_isr, 0);
   EXPECT_EQ(n.offline, 1);
   EXPECT_EQ(n.not_in_isr, 0);
-  EXPECT_EQ(Assess(c, 2).counts.not_in_isr, 3);
+  EXPECT_EQ(Assess(c, testing::Roles(2)).counts.not_in_isr, 3);
 }
 
 TEST(FilterTest, Matches) {

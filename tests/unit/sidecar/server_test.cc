@@ -133,9 +133,42 @@ TEST_F(ServerTest, GetStatus) {
   EXPECT_EQ(s.snapshot_age().seconds(), 1);
   EXPECT_EQ(s.snapshot_age().nanos(), 500000000);
   EXPECT_FALSE(s.snapshot_stale());
-  ASSERT_EQ(s.health_size(), 3);
-  EXPECT_EQ(s.health(2).service(), "kafka.ready");
+  // kafka-1 is a combined node: "", kafka.broker, kafka.controller, ready.
+  ASSERT_EQ(s.health_size(), 4);
+  EXPECT_EQ(s.health(2).service(), "kafka.controller");
   EXPECT_TRUE(s.health(2).serving());
+  EXPECT_EQ(s.health(3).service(), "kafka.ready");
+  EXPECT_TRUE(s.health(3).serving());
+  // The quorum section and who answered.
+  EXPECT_TRUE(s.quorum().known());
+  EXPECT_EQ(s.quorum().leader_id(), 0);
+  ASSERT_EQ(s.quorum().voters_size(), 3);
+  EXPECT_TRUE(s.quorum().voters(1).caught_up());
+  EXPECT_EQ(s.quorum().voters(1).lag_ms(), 0);
+  EXPECT_EQ(s.metadata_answered_by(), "localhost:9092");
+  EXPECT_TRUE(s.local().answered());
+  EXPECT_TRUE(s.registration().fencing_known());
+  EXPECT_EQ(s.registration().unfenced_size(), 2);
+}
+
+TEST_F(ServerTest, ControllerServiceOnlyOnPodsWithTheControllerRole) {
+  StartServer("kafka-4");  // broker only (ordinal >= 3 controllers)
+  PublishAndRefresh(testing::Cluster({0, 1, 2, 4}, {}));
+  EXPECT_EQ(Check("kafka.broker"), "SERVING");
+  EXPECT_EQ(Check("kafka.controller"), "error 5");  // NOT_FOUND
+  EXPECT_EQ(Check("kafka.ready"), "SERVING");
+}
+
+TEST_F(ServerTest, ControllerServiceFollowsTheQuorum) {
+  StartServer("kafka-1");
+  ClusterMetadata c = Healthy();
+  PublishAndRefresh(c);
+  EXPECT_EQ(Check("kafka.controller"), "SERVING");
+  c.quorum->leader_id = -1;
+  PublishAndRefresh(c);
+  EXPECT_EQ(Check("kafka.controller"), "NOT_SERVING");
+  EXPECT_EQ(Check("kafka.ready"), "NOT_SERVING");
+  EXPECT_EQ(Check("kafka.broker"), "NOT_SERVING") << "no leader: nothing current";
 }
 
 TEST_F(ServerTest, ListPartitionsFilters) {

@@ -1,0 +1,10 @@
+// etcd, the server release that Kubernetes' own etcd client requires.
+package main
+
+import (
+	"os"
+
+	"go.etcd.io/etcd/server/v3/etcdmain"
+)
+
+func main() { etcdmain.Main(os.Args) }

@@ -1,0 +1,11 @@
+// kube-apiserver, built from k8s.io/kubernetes (see tests/k8s/versions.env).
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-apiserver/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewAPIServerCommand())) }

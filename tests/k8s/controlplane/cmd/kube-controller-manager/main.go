@@ -1,0 +1,11 @@
+// kube-controller-manager, built from k8s.io/kubernetes (see tests/k8s/versions.env).
+package main
+
+import (
+	"os"
+
+	"k8s.io/component-base/cli"
+	"k8s.io/kubernetes/cmd/kube-controller-manager/app"
+)
+
+func main() { os.Exit(cli.Run(app.NewControllerManagerCommand())) }
