@@ -33,7 +33,8 @@ void ApplyMetadata(const wire::MetadataInfo& md, ClusterMetadata* c) {
   c->metadata_answered_by = md.answered_by;
   c->cluster_id = ValidUtf8(r.cluster_id.value_or(""));
   c->brokers.clear();
-  for (const wire::MetadataBroker& b : r.brokers) c->brokers.push_back(b.node_id);
+  for (const wire::MetadataBroker& b : r.brokers)
+    c->brokers.push_back(b.node_id);
   std::sort(c->brokers.begin(), c->brokers.end());
   c->partitions.clear();
   for (const wire::MetadataTopic& t : r.topics) {
@@ -90,8 +91,10 @@ QuorumView QuorumViewOf(const wire::QuorumInfo& q) {
 }
 
 Poller::Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
-               SnapshotStore& store, PollerOptions options)
+               SnapshotStore& store, PollerOptions options,
+               wire::KafkaWire* quorum_fallback)
     : local_(local),
+      quorum_fallback_(quorum_fallback),
       configs_(configs),
       clock_(clock),
       store_(store),
@@ -105,13 +108,51 @@ void Poller::RecordError(absl::string_view request,
 }
 
 void Poller::FillQuorum(ClusterMetadata* c) {
-  auto q = local_.DescribeQuorum(Deadline());
+  // While the broker cannot forward, ask the controller listener first and
+  // retry the broker every kRetryBrokerEvery polls: each try through a stuck
+  // broker costs a whole request timeout, and two in a row would age the
+  // snapshot past its limit.
+  constexpr int kRetryBrokerEvery = 10;
+  absl::StatusOr<wire::QuorumInfo> q = absl::UnavailableError("not asked");
+  bool via_controller = false;
+  if (quorum_fallback_ != nullptr && quorum_via_controller_ &&
+      ++polls_via_controller_ % kRetryBrokerEvery != 0) {
+    q = quorum_fallback_->DescribeQuorum(Deadline());
+    via_controller = q.ok();
+    if (!q.ok()) RecordError("describe_quorum", q.status());
+  }
+  if (!via_controller) {
+    q = local_.DescribeQuorum(Deadline());
+    if (!q.ok()) RecordError("describe_quorum", q.status());
+    if (!q.ok() && quorum_fallback_ != nullptr) {
+      auto direct = quorum_fallback_->DescribeQuorum(Deadline());
+      if (!direct.ok()) RecordError("describe_quorum", direct.status());
+      if (direct.ok()) {
+        q = std::move(direct);
+        via_controller = true;
+      } else {
+        q = absl::Status(
+            q.status().code(),
+            absl::StrCat(q.status().message(),
+                         "; through this node's controller listener: ",
+                         direct.status().message()));
+      }
+    }
+  }
+  if (via_controller != quorum_via_controller_) {
+    if (via_controller) {
+      spdlog::warn(
+          "poll: the local broker cannot forward DescribeQuorum to the "
+          "active controller; asking this node's controller listener");
+    }
+    quorum_via_controller_ = via_controller;
+    polls_via_controller_ = 0;
+  }
   if (q.ok()) {
     c->quorum = QuorumViewOf(*q);
     c->quorum_error.clear();
     c->controller_id = q->leader_id;
   } else {
-    RecordError("describe_quorum", q.status());
     c->quorum.reset();
     c->quorum_error = ValidUtf8(q.status().message());
     c->controller_id = -1;
@@ -155,8 +196,12 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   }
 
   // Reassignments come from the active controller (forwarded): without a
-  // quorum there is no answer to wait for.
-  if (c->quorum.has_value()) {
+  // quorum, or a broker that cannot forward, there is no answer to wait for
+  // (the last one is kept).
+  if (quorum_via_controller_) {
+    c->reassignments_error =
+        "the local broker cannot forward to the active controller";
+  } else if (c->quorum.has_value()) {
     auto re = local_.ListPartitionReassignments(Deadline());
     if (re.ok()) {
       c->reassignments.clear();
@@ -204,6 +249,9 @@ void Poller::PollOnce() {
   }
   std::shared_ptr<const Snapshot> prev = store_.Get();
   Snapshot next = *prev;  // what cannot be learned now keeps its last value
+  // The failed run this poll may end ("answers again after" it).
+  const MonoTime outage_start =
+      failing_since_ == MonoTime::InfinitePast() ? start : failing_since_;
   ClusterMetadata& c = next.cluster;
   const bool fresh =
       options_.roles.broker ? PollBroker(&c) : PollController(&c);
@@ -216,6 +264,13 @@ void Poller::PollOnce() {
     error = absl::StrCat("quorum: ", c.quorum_error);
   }
   next.last_error = error;
+  if (error.empty()) {
+    failing_since_ = MonoTime::InfinitePast();
+  } else if (failing_since_ == MonoTime::InfinitePast()) {
+    failing_since_ = start;
+  }
+  const MonoTime waited_since =
+      prev->has_data() ? outage_start : first_attempt_;
   if (error != last_logged_error_) {
     if (!error.empty()) {
       spdlog::warn("poll: {}", error);
@@ -224,10 +279,9 @@ void Poller::PollOnce() {
           "poll: {} after {}; cluster {}, quorum leader {} (epoch {}), "
           "brokers [{}], {} partitions (metadata from {})",
           prev->has_data() ? "answers again" : "connected",
-          absl::FormatDuration(absl::Trunc(start - first_attempt_,
-                                           absl::Milliseconds(1))),
-          c.cluster_id, c.controller_id,
-          c.quorum ? c.quorum->leader_epoch : -1,
+          absl::FormatDuration(
+              absl::Trunc(start - waited_since, absl::Milliseconds(1))),
+          c.cluster_id, c.controller_id, c.quorum ? c.quorum->leader_epoch : -1,
           absl::StrJoin(c.brokers, ","), c.partitions.size(),
           c.metadata_answered_by.empty() ? "-" : c.metadata_answered_by);
     }
@@ -238,7 +292,8 @@ void Poller::PollOnce() {
     if (configs_ != nullptr) {
       std::vector<std::string> topics;
       for (const PartitionState& p : c.partitions) {
-        if (topics.empty() || topics.back() != p.topic) topics.push_back(p.topic);
+        if (topics.empty() || topics.back() != p.topic)
+          topics.push_back(p.topic);
       }
       configs_->SetTopics(topics);
     }

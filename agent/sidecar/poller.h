@@ -43,8 +43,15 @@ struct PollerOptions {
 class Poller {
  public:
   // `configs` may be null (a controller-only pod has no topics to ask about).
+  // `quorum_fallback` (may be null): a combined broker+controller pod's own
+  // controller listener, asked for the quorum when the local broker cannot
+  // forward DescribeQuorum. A broker keeps forwarding to the active
+  // controller it knew until its request times out (request.timeout.ms, 30 s
+  // by default), so when that controller hangs every broker's answer waits,
+  // although the other controllers elected a new leader seconds later.
   Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
-         SnapshotStore& store, PollerOptions options);
+         SnapshotStore& store, PollerOptions options,
+         wire::KafkaWire* quorum_fallback = nullptr);
 
   // One poll: ask the local node (see above), assess, publish. What could not
   // be learned keeps its last known value (which ages with the snapshot) and
@@ -78,6 +85,7 @@ class Poller {
   absl::Time Deadline() const { return absl::Now() + options_.request_timeout; }
 
   wire::KafkaWire& local_;
+  wire::KafkaWire* quorum_fallback_;
   TopicConfigs* configs_;
   Clock& clock_;
   SnapshotStore& store_;
@@ -87,6 +95,12 @@ class Poller {
   std::mutex publish_mu_;
   std::string last_logged_error_;
   MonoTime first_attempt_ = MonoTime::InfinitePast();
+  // Whether the last quorum came from `quorum_fallback_` (the broker could
+  // not forward), and for how many polls in a row.
+  bool quorum_via_controller_ = false;
+  int polls_via_controller_ = 0;
+  // When the current run of failed polls began (for "answers again after").
+  MonoTime failing_since_ = MonoTime::InfinitePast();
 };
 
 // Whether Kafka could have named a topic so: 1-249 of [a-zA-Z0-9._-], not

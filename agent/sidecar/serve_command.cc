@@ -8,6 +8,8 @@
 #include "agent/base/common_flags.h"
 #include "agent/base/properties.h"
 #include "agent/base/secrets.h"
+#include "agent/base/status_macros.h"
+#include "agent/base/steps.h"
 #include "agent/sidecar/http_routes.h"
 #include "agent/sidecar/http_server.h"
 #include "agent/sidecar/kafka_admin.h"
@@ -17,34 +19,34 @@
 #include "agent/sidecar/prestop.h"
 #include "agent/sidecar/server.h"
 #include "agent/sidecar/topic_configs.h"
-#include "agent/base/steps.h"
-#include "agent/base/status_macros.h"
 
 namespace kafka_agent {
 
 const std::vector<FlagSpec>& ServeFlags() {
   static const std::vector<FlagSpec>* specs = [] {
     auto* s = new std::vector<FlagSpec>(IdentityFlagSpecs());
-    s->insert(s->end(), {
-        {"grpc-listen", "KAFKA_AGENT_GRPC_LISTEN", FlagKind::kString,
-         "0.0.0.0:50051", "address of the gRPC server"},
-        {"http-listen", "KAFKA_AGENT_HTTP_LISTEN", FlagKind::kString,
-         "0.0.0.0:9401",
-         "address of the HTTP side port (/prestop, /metrics, /healthz, "
-         "/readyz); empty: none",
-         /*empty_env_is_value=*/true},
-        {"bootstrap", "KAFKA_AGENT_BOOTSTRAP", FlagKind::kString, "",
-         "the local broker (default: localhost:<broker-port>)"},
-        {"poll-interval", "KAFKA_AGENT_POLL_INTERVAL", FlagKind::kDuration,
-         "2s", "how often the broker is polled"},
-        {"kafka-prop", "KAFKA_AGENT_KAFKA_PROPS", FlagKind::kList, "",
-         "librdkafka property key=value, repeatable (env: one per line)"},
-        {"kafka-prop-file", "KAFKA_AGENT_KAFKA_PROP_FILE", FlagKind::kString,
-         "",
-         "librdkafka properties from a file in Java properties syntax (a "
-         "mounted Secret); --kafka-prop beats it"},
-        LogFormatFlagSpec(),
-    });
+    s->insert(
+        s->end(),
+        {
+            {"grpc-listen", "KAFKA_AGENT_GRPC_LISTEN", FlagKind::kString,
+             "0.0.0.0:50051", "address of the gRPC server"},
+            {"http-listen", "KAFKA_AGENT_HTTP_LISTEN", FlagKind::kString,
+             "0.0.0.0:9401",
+             "address of the HTTP side port (/prestop, /metrics, /healthz, "
+             "/readyz); empty: none",
+             /*empty_env_is_value=*/true},
+            {"bootstrap", "KAFKA_AGENT_BOOTSTRAP", FlagKind::kString, "",
+             "the local broker (default: localhost:<broker-port>)"},
+            {"poll-interval", "KAFKA_AGENT_POLL_INTERVAL", FlagKind::kDuration,
+             "2s", "how often the broker is polled"},
+            {"kafka-prop", "KAFKA_AGENT_KAFKA_PROPS", FlagKind::kList, "",
+             "librdkafka property key=value, repeatable (env: one per line)"},
+            {"kafka-prop-file", "KAFKA_AGENT_KAFKA_PROP_FILE",
+             FlagKind::kString, "",
+             "librdkafka properties from a file in Java properties syntax (a "
+             "mounted Secret); --kafka-prop beats it"},
+            LogFormatFlagSpec(),
+        });
     return s;
   }();
   return *specs;
@@ -93,8 +95,7 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
     o.kafka_props.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
   }
   o.kafka_prop_file = flags.String("kafka-prop-file");
-  KA_ASSIGN_OR_RETURN(o.log_format,
-                      ParseLogFormat(flags.String("log-format")));
+  KA_ASSIGN_OR_RETURN(o.log_format, ParseLogFormat(flags.String("log-format")));
   return o;
 }
 
@@ -126,6 +127,7 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   Identity identity;
   std::string bootstrap = o.bootstrap;
   std::unique_ptr<wire::KafkaWire> local;
+  std::unique_ptr<wire::KafkaWire> local_controller;  // combined pods
   std::unique_ptr<KafkaAdmin> admin;
   SnapshotStore store;
   PollStats poll_stats;
@@ -175,6 +177,18 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
                                             w.status().message()));
          }
          local = *std::move(w);
+         if (identity.is_broker && identity.is_controller) {
+           // The quorum from this node's own controller listener when the
+           // broker cannot forward (see Poller).
+           wo.bootstrap = {
+               absl::StrCat("localhost:", identity.controller_port)};
+           wo.controllers = true;
+           KA_ASSIGN_OR_RETURN(local_controller, wire::NewKafkaWire(wo));
+           spdlog::info(
+               "the quorum also from {} (controller listener) when "
+               "the broker cannot forward DescribeQuorum",
+               wo.bootstrap[0]);
+         }
          if (identity.is_broker) {
            // librdkafka only asks for topic configurations (DescribeConfigs).
            KA_ASSIGN_OR_RETURN(admin, NewRdKafkaAdmin(bootstrap, props));
@@ -245,7 +259,8 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   po.interval = o.poll_interval;
   po.request_timeout = request_timeout;
   po.stats = &poll_stats;
-  Poller poller(*local, configs.get(), clock, store, po);
+  Poller poller(*local, configs.get(), clock, store, po,
+                local_controller.get());
   if (configs != nullptr) {
     configs->OnUpdate([&poller] { poller.Republish(); });
   }
@@ -261,11 +276,12 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   });
   std::thread refresher([&] { server->RunRefresher(stop); });
   std::thread gate_thread([&] { gate.Run(stop); });
-  spdlog::info("serving: polling {} every {}; snapshot stale after {}; "
-               "liveness (\"\") lost after {} without a completed poll",
-               bootstrap, absl::FormatDuration(o.poll_interval),
-               absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
-               absl::FormatDuration(LivenessBound(o.poll_interval)));
+  spdlog::info(
+      "serving: polling {} every {}; snapshot stale after {}; "
+      "liveness (\"\") lost after {} without a completed poll",
+      bootstrap, absl::FormatDuration(o.poll_interval),
+      absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
+      absl::FormatDuration(LivenessBound(o.poll_interval)));
 
   stop.WaitForNotification();
   const MonoTime stop_at = clock.Monotonic();

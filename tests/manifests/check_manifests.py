@@ -323,33 +323,31 @@ def check_statefulset(docs, sts, others, args, c, prefix=""):
           listen is None or listen.rsplit(":", 1)[-1] == str(GRPC_PORT), listen)
 
     # --- preStop: the sidecar's /prestop gate, and the grace period around it ----
-    # For pods with brokers: today's rule is the ISR one (a controller-only
-    # pod is in no ISR, so its wait would always end at once); controllers
-    # get the hook with the quorum rule.
-    if has_broker:
-        sports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
-        check(f"{SIDECAR} declares containerPort {HTTP_PORT} (the HTTP side port)",
-              HTTP_PORT in sports, sports)
-        hlisten = literal(side, "KAFKA_AGENT_HTTP_LISTEN")
-        check(f"KAFKA_AGENT_HTTP_LISTEN (if set) listens on {HTTP_PORT}, not off",
-              hlisten is None or (hlisten != "" and
-                                  hlisten.rsplit(":", 1)[-1] == str(HTTP_PORT)),
-              repr(hlisten))
-        pre = ((kafka.get("lifecycle") or {}).get("preStop") or {}).get("httpGet") or {}
-        path = pre.get("path") or ""
-        check(f"kafka preStop is httpGet {HTTP_PORT} /prestop (the sidecar)",
-              pre.get("port") == HTTP_PORT and path.split("?")[0] == "/prestop"
-              and pre.get("scheme", "HTTP") == "HTTP", kafka.get("lifecycle"))
-        m = re.search(r"[?&]timeout=([^&]*)", path)
-        timeout = parse_timeout(m.group(1)) if m else None
-        check("the preStop path sets ?timeout= explicitly (0 < t <= 1h)",
-              timeout is not None and 0 < timeout <= 3600, path)
-        grace = pod.get("terminationGracePeriodSeconds") or 30
-        if timeout is not None:
-            check(f"terminationGracePeriodSeconds covers the preStop wait plus "
-                  f"a controlled shutdown (>= {timeout:g} + {SHUTDOWN_BUDGET})",
-                  grace >= timeout + SHUTDOWN_BUDGET,
-                  f"{grace}s < {timeout:g}s + {SHUTDOWN_BUDGET}s")
+    # Every pod: brokers wait for the ISR rule, voters for the quorum rule
+    # (a controller-only pod is in no ISR; its wait is the quorum's).
+    sports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
+    check(f"{SIDECAR} declares containerPort {HTTP_PORT} (the HTTP side port)",
+          HTTP_PORT in sports, sports)
+    hlisten = literal(side, "KAFKA_AGENT_HTTP_LISTEN")
+    check(f"KAFKA_AGENT_HTTP_LISTEN (if set) listens on {HTTP_PORT}, not off",
+          hlisten is None or (hlisten != "" and
+                              hlisten.rsplit(":", 1)[-1] == str(HTTP_PORT)),
+          repr(hlisten))
+    pre = ((kafka.get("lifecycle") or {}).get("preStop") or {}).get("httpGet") or {}
+    path = pre.get("path") or ""
+    check(f"kafka preStop is httpGet {HTTP_PORT} /prestop (the sidecar)",
+          pre.get("port") == HTTP_PORT and path.split("?")[0] == "/prestop"
+          and pre.get("scheme", "HTTP") == "HTTP", kafka.get("lifecycle"))
+    m = re.search(r"[?&]timeout=([^&]*)", path)
+    timeout = parse_timeout(m.group(1)) if m else None
+    check("the preStop path sets ?timeout= explicitly (0 < t <= 1h)",
+          timeout is not None and 0 < timeout <= 3600, path)
+    grace = pod.get("terminationGracePeriodSeconds") or 30
+    if timeout is not None:
+        check(f"terminationGracePeriodSeconds covers the preStop wait plus "
+              f"a controlled shutdown (>= {timeout:g} + {SHUTDOWN_BUDGET})",
+              grace >= timeout + SHUTDOWN_BUDGET,
+              f"{grace}s < {timeout:g}s + {SHUTDOWN_BUDGET}s")
     ann = spec.get("template", {}).get("metadata", {}).get("annotations") or {}
     if "prometheus.io/scrape" in ann:
         check(f"scrape annotations point at the sidecar's /metrics on "
@@ -819,6 +817,12 @@ DEDICATED_MUTATIONS = [
      lambda d: find(d, "PodDisruptionBudget", "kafka")[0]["spec"]["selector"][
          "matchLabels"].pop("app.kubernetes.io/component"),
      "selects no pod of the other StatefulSet"),
+    ("controllers without the preStop gate (the quorum rule)",
+     lambda d: _ctr(d, KAFKA, "kafka-controller").pop("lifecycle"),
+     "kafka-controller: kafka preStop is httpGet"),
+    ("controllers' grace period shorter than their preStop wait",
+     lambda d: _pod(d, "kafka-controller").update(terminationGracePeriodSeconds=300),
+     "kafka-controller: terminationGracePeriodSeconds covers the preStop wait"),
     ("controllers' startup probe asks kafka.broker",
      lambda d: _ctr(d, KAFKA, "kafka-controller")["startupProbe"]["grpc"].update(
          service="kafka.broker"),

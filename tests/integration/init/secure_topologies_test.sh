@@ -308,15 +308,16 @@ with=$(pods_exec client openssl s_client -connect "${ctrl}" -CAfile "${TLS}/ca.p
   -verify_return_error -cert "${TLS}/kafka.pem" -key "${TLS}/kafka.key" </dev/null 2>&1 || true)
 grep -qi 'alert bad certificate\|alert certificate required\|alert handshake failure' <<<"${without}" ||
   fail "the controller listener accepted a client without a certificate: $(tail -n 5 <<<"${without}")"
-grep -q 'Verify return code: 0 (ok)' <<<"${with}" && ! grep -qi 'alert' <<<"${with}" ||
+if ! grep -q 'Verify return code: 0 (ok)' <<<"${with}" || grep -qi 'alert' <<<"${with}"; then
   fail "the controller listener refused the client certificate: $(tail -n 5 <<<"${with}")"
-say "A: controller listener ${ctrl}: no client certificate -> '$(grep -oi 'alert [a-z ]*' <<<"${without}" | head -n1)'; with one -> handshake ok"
+fi
+say "A: controller listener ${ctrl}: no client certificate -> '$(grep -m1 -oi 'alert [a-z ]*' <<<"${without}")'; with one -> handshake ok"
 
 # Clients over SASL_SSL: a wrong password is refused, the right one works.
 wrong=$(pods_exec client kcat -L -b "${BOOT_A}" -m 5 -X security.protocol=SASL_SSL -X sasl.mechanisms=PLAIN \
   -X sasl.username=client -X sasl.password=not-the-password -X "ssl.ca.location=${TLS}/ca.pem" 2>&1 || true)
 grep -qi 'authenticat' <<<"${wrong}" || fail "a wrong SASL password was not refused: $(tail -n 3 <<<"${wrong}")"
-say "A: a wrong password: $(grep -oi '[^:]*authentication failed[^,]*' <<<"${wrong}" | head -n1)"
+say "A: a wrong password: $(grep -m1 -oi '[^:]*authentication failed[^,]*' <<<"${wrong}")"
 tool "${A}" create-topic -b "${BOOT_A}" -t secure -p 3 -r 3 \
   -c min.insync.replicas=2 "${SASL[@]}" >/dev/null || fail "create-topic over SASL_SSL"
 tool "${A}" produce -b "${BOOT_A}" -t secure --count 2000 --rate 100000 \
@@ -368,11 +369,14 @@ for i in 0 1 2; do
     --base-config "${B}/common.properties,${B}/kafka-${i}/pod.properties"
 done
 c=${B}/kafka-controller-0/server.properties
-grep -qx 'process.roles=controller' "${c}" && grep -qx 'listeners=CONTROLLER://:29093' "${c}" &&
-  ! grep -q '^inter.broker.listener.name' "${c}" || fail "controller config ${c}"
-grep -qx 'node.id=101' "${B}/kafka-1/server.properties" &&
-  grep -qx "controller.quorum.voters=0@$(fqdn kafka-controller-0 kafka-controller-headless):29093,1@$(fqdn kafka-controller-1 kafka-controller-headless):29093,2@$(fqdn kafka-controller-2 kafka-controller-headless):29093" "${B}/kafka-1/server.properties" ||
+if ! grep -qx 'process.roles=controller' "${c}" || ! grep -qx 'listeners=CONTROLLER://:29093' "${c}" ||
+  grep -q '^inter.broker.listener.name' "${c}"; then
+  fail "controller config ${c}"
+fi
+if ! grep -qx 'node.id=101' "${B}/kafka-1/server.properties" ||
+  ! grep -qx "controller.quorum.voters=0@$(fqdn kafka-controller-0 kafka-controller-headless):29093,1@$(fqdn kafka-controller-1 kafka-controller-headless):29093,2@$(fqdn kafka-controller-2 kafka-controller-headless):29093" "${B}/kafka-1/server.properties"; then
   fail "broker config ${B}/kafka-1/server.properties"
+fi
 say "B: init rendered 3 controller-only configs (node ids 0..2) and 3 broker configs (100..102):"
 grep -E '^(node.id|process.roles|listeners|advertised.listeners|listener.security.protocol.map)=' "${c}" | sed 's/^/    controller-0: /'
 grep -E '^(node.id|process.roles|controller.quorum.voters|listeners|broker.rack)=' "${B}/kafka-1/server.properties" | sed 's/^/    kafka-1:      /'
@@ -406,13 +410,16 @@ guard() { # expected-exit pod node-offset data-dir cluster-id
 }
 mkdir -p "${B}/guard"
 out=$(guard 2 kafka-1 100 "${B}/kafka-0/data" "${CID}")
-grep -q "belongs to node.id 100 (${B}/kafka-0/data/meta.properties" <<<"${out}" &&
-  grep -q 'this pod kafka-1 is node.id 101' <<<"${out}" || fail "guard message: ${out}"
+if ! grep -q "belongs to node.id 100 (${B}/kafka-0/data/meta.properties" <<<"${out}" ||
+  ! grep -q 'this pod kafka-1 is node.id 101' <<<"${out}"; then
+  fail "guard message: ${out}"
+fi
 [[ ! -e ${B}/guard/server.properties ]] || fail "the guard left a file"
 say "B: identity guard, kafka-1 on kafka-0's volume: exit 2: $(grep -o 'data dir .*node.id 101\.' <<<"${out}")"
 out=$(guard 2 kafka-1 100 "${B}/kafka-1/data" "${OTHER_CID}")
-grep -q "belongs to cluster.id ${CID}" <<<"${out}" && grep -q "is ${OTHER_CID}" <<<"${out}" ||
+if ! grep -q "belongs to cluster.id ${CID}" <<<"${out}" || ! grep -q "is ${OTHER_CID}" <<<"${out}"; then
   fail "guard message: ${out}"
+fi
 say "B: identity guard, another CLUSTER_ID: exit 2: $(grep -o 'data dir .*(node.id 101)\.' <<<"${out}")"
 out=$(guard 0 kafka-1 100 "${B}/kafka-1/data" "${CID}")
 grep -q "node.id 101, cluster.id ${CID} (matches)" <<<"${out}" || fail "guard pass message: ${out}"

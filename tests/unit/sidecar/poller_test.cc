@@ -106,6 +106,31 @@ TEST_F(PollerTest, BrokerCutOffFromTheQuorumIsNotServing) {
   EXPECT_THAT(s->last_error, HasSubstr("quorum"));
 }
 
+// /metrics' poll statistics: every poll's duration, and each failed request
+// by its name and status code.
+TEST(PollerStatsTest, RecordsEveryPollAndEachFailedRequest) {
+  FakeKafkaWire wire;
+  testing::Answer(wire, Healthy());
+  SimulatedClock clock;
+  SnapshotStore store;
+  PollStats stats;
+  PollerOptions o;
+  o.roles = testing::Roles(2);
+  o.local_address = "localhost:9092";
+  o.stats = &stats;
+  Poller poller(wire, nullptr, clock, store, o);
+  poller.PollOnce();
+  wire.SetQuorum(absl::DeadlineExceededError("DescribeQuorum: timed out"));
+  poller.PollOnce();
+  wire.SetMetadata(absl::UnavailableError("connect: Connection refused"));
+  poller.PollOnce();
+  const PollStats::Totals t = stats.Get();
+  EXPECT_EQ(t.count, 3u);
+  EXPECT_EQ(t.errors.size(), 2u);
+  EXPECT_EQ(t.errors.at({"describe_quorum", "deadline_exceeded"}), 1u);
+  EXPECT_EQ(t.errors.at({"metadata", "unavailable"}), 1u);
+}
+
 TEST_F(PollerTest, MinIsrComesFromTopicConfigsOffThePollPath) {
   poller_.PollOnce();
   EXPECT_THAT(admin_.min_isr_requests(), IsEmpty())
@@ -156,6 +181,71 @@ TEST_F(PollerTest, ReassignmentsAreKept) {
   ASSERT_EQ(s->cluster.reassignments.size(), 1u);
   EXPECT_THAT(s->cluster.reassignments[0].adding, ElementsAre(2));
   EXPECT_EQ(s->assessment.counts.reassignments, 1);
+}
+
+TEST_F(PollerTest, CombinedPodAsksItsControllerWhenTheBrokerCannotForward) {
+  // The active controller hung: the broker's forwarded DescribeQuorum waits
+  // on it, while the other controllers elected a new leader.
+  FakeKafkaWire controller;
+  const ClusterMetadata healthy = Healthy();
+  controller.SetQuorum(testing::QuorumInfoOf(*healthy.quorum));
+  SnapshotStore store;
+  Poller poller(wire_, &configs_, clock_, store, Options(), &controller);
+  poller.PollOnce();
+  EXPECT_EQ(controller.quorum_calls(), 0) << "asked only when the broker fails";
+
+  wire_.SetQuorum(absl::DeadlineExceededError(
+      "DescribeQuorum v2 to localhost:9092: timed out"));
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();
+  auto s = store.Get();
+  EXPECT_EQ(controller.quorum_calls(), 1);
+  EXPECT_TRUE(s->last_error.empty()) << s->last_error;
+  EXPECT_TRUE(s->assessment.broker_ok) << s->assessment.broker_reason;
+  EXPECT_TRUE(s->assessment.ready) << s->assessment.ready_reason;
+  EXPECT_EQ(s->cluster.controller_id, 0);
+  EXPECT_EQ(wire_.reassignments_calls(), 1)
+      << "forwarded to the active controller too: not asked while stuck";
+  EXPECT_THAT(s->cluster.reassignments_error, HasSubstr("cannot forward"));
+
+  // While the broker is stuck, the controller listener is asked first (a try
+  // through the broker costs a request timeout) and the broker every 10th
+  // poll.
+  const int broker_tries = wire_.quorum_calls();
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    poller.PollOnce();
+  }
+  EXPECT_EQ(wire_.quorum_calls(), broker_tries + 1);
+  EXPECT_EQ(controller.quorum_calls(), 11);
+  // The broker forwards again: found at its next try, then asked first.
+  wire_.SetQuorum(testing::QuorumInfoOf(*healthy.quorum));
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    poller.PollOnce();
+  }
+  EXPECT_EQ(wire_.quorum_calls(), broker_tries + 2);
+  EXPECT_EQ(controller.quorum_calls(), 20);
+  EXPECT_TRUE(store.Get()->cluster.reassignments_error.empty());
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();
+  EXPECT_EQ(wire_.quorum_calls(), broker_tries + 3);
+  EXPECT_EQ(controller.quorum_calls(), 20);
+
+  // Neither answers (no leader yet, or this node is cut off): not serving,
+  // and the reason names both ways tried.
+  wire_.SetQuorum(absl::DeadlineExceededError(
+      "DescribeQuorum v2 to localhost:9092: timed out"));
+  controller.SetQuorum(absl::DeadlineExceededError(
+      "DescribeQuorum v2 to kafka-0:29093: timed out"));
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();
+  s = store.Get();
+  EXPECT_FALSE(s->assessment.broker_ok);
+  EXPECT_THAT(s->assessment.broker_reason,
+              HasSubstr("localhost:9092: timed out; through this node's "
+                        "controller listener: DescribeQuorum v2 to "
+                        "kafka-0:29093: timed out"));
 }
 
 TEST_F(PollerTest, ControllerOnlyPodAsksTheLocalControllerForTheQuorum) {
