@@ -202,11 +202,16 @@ std::string FormatStatusSummary(const v1::AgentStatus& s) {
   absl::StrAppendFormat(
       &out,
       "counts   %d partition%s in %d topic%s; here: %d led, %d hosted, %d "
-      "not in ISR; cluster: %d under-replicated, %d under min ISR, %d "
+      "not in ISR%s; cluster: %d under-replicated, %d under min ISR, %d "
       "offline\n",
       c.partitions(), c.partitions() == 1 ? "" : "s", c.topics(),
       c.topics() == 1 ? "" : "s", c.partitions_led(), c.replicas_hosted(),
-      c.not_in_isr(), c.under_replicated(), c.under_min_isr(), c.offline());
+      c.not_in_isr(),
+      c.reassigning_here() > 0
+          ? absl::StrCat(", ", c.reassigning_here(),
+                         " being added by a reassignment")
+          : "",
+      c.under_replicated(), c.under_min_isr(), c.offline());
   if (s.config_error_count() > 0) {
     const v1::TopicConfigError& e = s.config_errors(0);
     absl::StrAppendFormat(

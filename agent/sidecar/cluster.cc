@@ -21,18 +21,38 @@ bool ClusterMetadata::HasBroker(int32_t node) const {
   return Contains(brokers, node);
 }
 
-const Reassignment* ClusterMetadata::ReassignmentOf(const std::string& topic,
-                                                    int32_t partition) const {
+namespace {
+
+// The reassignment of a partition in a list sorted by topic, partition.
+const Reassignment* FindReassignment(const std::vector<Reassignment>& list,
+                                     const std::string& topic,
+                                     int32_t partition) {
   auto it = std::lower_bound(
-      reassignments.begin(), reassignments.end(), std::tie(topic, partition),
+      list.begin(), list.end(), std::tie(topic, partition),
       [](const Reassignment& r, const std::tuple<const std::string&, int32_t>& k) {
         return std::tie(r.topic, r.partition) < k;
       });
-  if (it == reassignments.end() || it->topic != topic ||
-      it->partition != partition) {
+  if (it == list.end() || it->topic != topic || it->partition != partition) {
     return nullptr;
   }
   return &*it;
+}
+
+}  // namespace
+
+const Reassignment* ClusterMetadata::ReassignmentOf(const std::string& topic,
+                                                    int32_t partition) const {
+  return FindReassignment(reassignments, topic, partition);
+}
+
+bool ClusterMetadata::BeingAdded(const std::string& topic, int32_t partition,
+                                 int32_t node) const {
+  for (const std::vector<Reassignment>* list :
+       {&reassignments, &reassignments_before}) {
+    const Reassignment* r = FindReassignment(*list, topic, partition);
+    if (r != nullptr && Contains(r->adding, node)) return true;
+  }
+  return false;
 }
 
 namespace {

@@ -204,6 +204,7 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   } else if (c->quorum.has_value()) {
     auto re = local_.ListPartitionReassignments(Deadline());
     if (re.ok()) {
+      c->reassignments_before = std::move(c->reassignments);
       c->reassignments.clear();
       for (const wire::PartitionReassignment& r : re->reassignments) {
         if (!IsLegalTopicName(r.topic)) continue;

@@ -190,11 +190,7 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
     if (p.HasReplica(node)) {
       ++c.replicas_hosted;
       if (!p.offline() && !p.InIsr(node)) {
-        const Reassignment* r =
-            cluster.reassignments.empty()
-                ? nullptr
-                : cluster.ReassignmentOf(p.topic, p.partition);
-        if (r != nullptr && Contains(r->adding, node)) {
+        if (cluster.BeingAdded(p.topic, p.partition, node)) {
           ++c.reassigning_here;  // still copying: not a lagging replica
         } else {
           ++c.not_in_isr;
@@ -228,9 +224,11 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
   a.ready = true;
   std::vector<std::string> summary;
   if (roles.broker) {
+    // A replica still being added is hosted but not (yet) in the ISR.
+    const int in_isr = c.replicas_hosted - c.reassigning_here;
     summary.push_back(absl::StrCat(
-        "broker ", node, " is registered and in the ISR of all its ",
-        c.replicas_hosted, " partitions with an online leader",
+        "broker ", node, " is registered and in the ISR of all its ", in_isr,
+        in_isr == 1 ? " partition" : " partitions", " with an online leader",
         c.reassigning_here > 0
             ? absl::StrCat(" (", c.reassigning_here,
                            " more still being added by a reassignment)")

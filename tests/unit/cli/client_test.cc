@@ -81,6 +81,26 @@ TEST(ClientFormatTest, RestartSafetyAfterAWait) {
               ::testing::StartsWith("safe after 30s: stopping broker 1 keeps"));
 }
 
+TEST(ClientFormatTest, ReassignmentsInProgressAreShown) {
+  const Identity id = testing::TutorialIdentity("kafka-2");
+  StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};
+  const MonoTime t = testing::kSimMonoStart;
+  // Broker 2 is being added to moving-0 and copies it.
+  ClusterMetadata c = testing::TutorialHealthy();
+  c.partitions.insert(c.partitions.begin(),  // sorted by topic
+                      testing::P("moving", 0, 0, {0, 1, 2}, {0, 1}, 0));
+  c.reassignments.push_back({"moving", 0, {0, 1, 2}, {2}, {}});
+  const Snapshot snap = Snap(c, 2, t);
+  v1::AgentStatus s = BuildAgentStatus(ctx, snap, HealthAt(snap, t));
+  const std::string summary = FormatStatusSummary(s);
+  EXPECT_THAT(summary, HasSubstr("ready    yes: "));
+  EXPECT_THAT(summary, HasSubstr("(1 more still being added by a reassignment)"));
+  EXPECT_THAT(summary, HasSubstr("\nreassign 1 in progress: moving-0 adding [2] "
+                                 "removing []\n"));
+  EXPECT_THAT(summary, HasSubstr("0 not in ISR, 1 being added by a "
+                                 "reassignment; cluster:"));
+}
+
 TEST(ClientFormatTest, StaleSnapshotIsSaidSo) {
   const Identity id = testing::TutorialIdentity("kafka-0");
   StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};

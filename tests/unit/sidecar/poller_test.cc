@@ -248,6 +248,33 @@ TEST_F(PollerTest, CombinedPodAsksItsControllerWhenTheBrokerCannotForward) {
                         "kafka-0:29093: timed out"));
 }
 
+TEST_F(PollerTest, AMoveThatEndsBetweenMetadataAndTheListKeepsReadiness) {
+  // Broker 2 is being added to a-0 and copies it.
+  ClusterMetadata moving = Healthy();
+  moving.partitions[0].replicas = {0, 1, 2};
+  testing::Answer(wire_, moving);
+  wire_.SetReassignments(wire::ReassignmentsInfo{
+      "localhost:9092", {{"a", 0, {0, 1, 2}, {2}, {}}}});
+  poller_.PollOnce();
+  EXPECT_TRUE(store_.Get()->assessment.ready)
+      << store_.Get()->assessment.ready_reason;
+  EXPECT_EQ(store_.Get()->assessment.counts.reassigning_here, 1);
+  // The move ends: the controller's list is empty, but the broker's
+  // metadata (read first) still has 2 out of the ISR.
+  wire_.SetReassignments(wire::ReassignmentsInfo{"localhost:9092", {}});
+  poller_.PollOnce();
+  auto s = store_.Get();
+  EXPECT_TRUE(s->assessment.ready) << s->assessment.ready_reason;
+  EXPECT_THAT(s->cluster.reassignments, IsEmpty());
+  EXPECT_EQ(s->assessment.counts.reassigning_here, 1);
+  // A poll later, 2 still out of the ISR with no move: a lagging replica.
+  poller_.PollOnce();
+  s = store_.Get();
+  EXPECT_FALSE(s->assessment.ready);
+  EXPECT_THAT(s->assessment.ready_reason, HasSubstr("(a-0): still catching up"));
+  EXPECT_EQ(s->assessment.counts.not_in_isr, 1);
+}
+
 TEST_F(PollerTest, ControllerOnlyPodAsksTheLocalControllerForTheQuorum) {
   PollerOptions o;
   o.roles = {1, /*broker=*/false, /*controller=*/true, /*voter_ids=*/{1}};

@@ -200,7 +200,33 @@ TEST(ReadinessTest, ReplicaBeingAddedByAReassignmentDoesNotHoldReadiness) {
   c.partitions[1].isr = {1, 2};
   a = Assess(c, testing::Roles(2));
   EXPECT_TRUE(a.ready) << a.ready_reason;
-  EXPECT_THAT(a.ready_reason, HasSubstr("1 more still being added"));
+  // Counted once: in the ISR of test-1, still being added to test-0.
+  EXPECT_THAT(a.ready_reason,
+              HasSubstr("in the ISR of all its 1 partition with an online "
+                        "leader (1 more still being added by a reassignment)"));
+}
+
+TEST(ReadinessTest, ReplicaOfAMoveThatJustEndedCountsAsAddedForOnePoll) {
+  // The controller's list no longer has test-0 (the move ended between the
+  // Metadata request and the list), but the broker's metadata still shows 2
+  // out of the ISR: the list of the poll before still says it was being
+  // added.
+  ClusterMetadata c =
+      Cluster({0, 1, 2}, {P("test", 0, 0, {0, 1, 2}, {0, 1}, 2)});
+  c.reassignments_before.push_back({"test", 0, {0, 1, 2}, {2}, {}});
+  Assessment a = Assess(c, testing::Roles(2));
+  EXPECT_TRUE(a.ready) << a.ready_reason;
+  EXPECT_EQ(a.counts.reassigning_here, 1);
+  EXPECT_EQ(a.counts.not_in_isr, 0);
+  EXPECT_EQ(a.counts.reassignments, 0) << "only this poll's list is shown";
+  // Only the replicas that were being added: a replica being removed, or
+  // another node, is not excused.
+  c.reassignments_before[0].adding = {1};
+  a = Assess(c, testing::Roles(2));
+  EXPECT_FALSE(a.ready);
+  EXPECT_THAT(a.ready_reason, HasSubstr("not in the ISR of 1"));
+  c.reassignments_before.clear();
+  EXPECT_FALSE(Assess(c, testing::Roles(2)).ready);
 }
 
 TEST(RestartSafetyTest, QuorumRuleForVoters) {
