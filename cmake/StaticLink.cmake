@@ -1,6 +1,7 @@
 # The static link of kafka-agent (KAFKA_AGENT_STATIC, default ON unless
 # sanitizing or fuzzing): everything Debian ships as a static archive (gRPC, protobuf,
-# Abseil, librdkafka, OpenSSL, re2, c-ares, zlib, upb, lz4, zstd) is linked from
+# Abseil, librdkafka, OpenSSL, re2, c-ares, zlib, upb, lz4, zstd,
+# libmicrohttpd) is linked from
 # its .a, libstdc++ and libgcc statically, with section garbage collection, so
 # the binary needs no shared library beyond glibc (libc, libm, the loader). It
 # starts without resolving ~60 shared libraries (see bench/README.md) and the
@@ -25,6 +26,9 @@
 #   libsasl2.a    exists, but drags in every Cyrus plug-in (Kerberos, LDAP,
 #                 SQL) and their libraries; librdkafka needs Cyrus only for
 #                 GSSAPI, which agent/link/no_cyrus_sasl.cc reports unavailable
+#   GnuTLS        libmicrohttpd.a refers to it for HTTPS, which the agent never
+#                 uses; its static link would need p11-kit and libunistring
+#                 (no archives), so agent/link/no_gnutls.cc stands in for it
 #   glibc         stays shared (NSS for getaddrinfo, and a static glibc warns
 #                 about exactly that)
 include_guard(GLOBAL)
@@ -191,6 +195,17 @@ function(kafka_agent_prefer_static_archives)
     endforeach()
     set_property(TARGET PkgConfig::RDKAFKA APPEND PROPERTY
                  INTERFACE_LINK_LIBRARIES ${deps})
+  endif()
+
+  # libmicrohttpd.a (the HTTP side port) refers to GnuTLS for HTTPS, which
+  # the agent never turns on; GnuTLS's own static link would need p11-kit and
+  # libunistring, which have no static archive. agent/link/no_gnutls.cc
+  # stands in for it.
+  if(TARGET PkgConfig::MICROHTTPD)
+    add_library(kafka_agent_no_gnutls STATIC
+                ${PROJECT_SOURCE_DIR}/agent/link/no_gnutls.cc)
+    set_property(TARGET PkgConfig::MICROHTTPD APPEND PROPERTY
+                 INTERFACE_LINK_LIBRARIES kafka_agent_no_gnutls)
   endif()
 endfunction()
 

@@ -205,6 +205,7 @@ config=(
   --cmd '["help"]'
   --env SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt
   --port 50051/tcp
+  --port 9401/tcp
   --workingdir /
   --os linux --arch "$arch"
   --created-by "container/build-image.sh: COPY the root staged by container/stage-rootfs.sh"

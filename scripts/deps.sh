@@ -13,6 +13,8 @@ DEB_PACKAGES=(
   libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev libc-ares-dev
   # librdkafka's static dependencies (the static link, cmake/StaticLink.cmake)
   liblz4-dev libzstd-dev libsasl2-dev
+  # the HTTP side port; Prometheus and promtool for its tests
+  libmicrohttpd-dev prometheus
   dnsmasq-base iproute2 iptables kcat jq procps util-linux python3-yaml shellcheck curl
   hyperfine python3-grpcio python3-protobuf
   # make image without a container engine, and the image tests

@@ -9,6 +9,7 @@
 #include "agent/base/common_flags.h"
 #include "agent/base/status_macros.h"
 #include "agent/sidecar/health.h"
+#include "agent/sidecar/prestop.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
 #include "grpcpp/grpcpp.h"
@@ -86,8 +87,12 @@ const std::vector<FlagSpec>& CheckRestartFlags() {
        "the agent's gRPC address"},
       {"node-id", "", FlagKind::kInt, "",
        "the broker to check (default: the agent's own)"},
+      {"wait", "", FlagKind::kBool, "",
+       "wait until stopping it is safe (as GET /prestop); exit 1 if the "
+       "timeout passes first"},
       {"timeout", "KAFKA_AGENT_TIMEOUT", FlagKind::kDuration, "5s",
-       "deadline of the call"},
+       "deadline of the call; with --wait how long to wait (default 300s, "
+       "at most 1h)"},
   };
   return *specs;
 }
@@ -110,6 +115,13 @@ absl::StatusOr<ClientOptions> StatusOptionsFromFlags(const ParsedFlags& f) {
 absl::StatusOr<ClientOptions> CheckRestartOptionsFromFlags(
     const ParsedFlags& f) {
   KA_ASSIGN_OR_RETURN(ClientOptions o, CommonOptionsFromFlags(f));
+  KA_ASSIGN_OR_RETURN(o.wait, f.Bool("wait"));
+  if (o.wait) {
+    if (!f.IsSet("timeout")) o.timeout = kPrestopDefaultTimeout;
+    KA_RETURN_IF_ERROR(CheckPrestopTimeout(
+        o.timeout,
+        absl::StrCat(f.Source("timeout"), " \"", f.String("timeout"), "\"")));
+  }
   if (f.IsSet("node-id")) {
     KA_ASSIGN_OR_RETURN(int id, f.Int("node-id"));
     if (id < 0) {
@@ -246,8 +258,12 @@ std::string FormatPartitionTable(const v1::ListPartitionsResponse& r) {
 }
 
 std::string FormatRestartSafety(const v1::CheckRestartSafetyResponse& r) {
-  std::string out = absl::StrCat(r.safe() ? "safe" : "UNSAFE", ": ",
-                                 r.reason(), "\n");
+  // After a wait the reason already starts with how it ended ("safe after
+  // 12.3s: ...", "gave up after 5s ...").
+  std::string out =
+      r.has_waited()
+          ? absl::StrCat(r.safe() ? "" : "UNSAFE: ", r.reason(), "\n")
+          : absl::StrCat(r.safe() ? "safe" : "UNSAFE", ": ", r.reason(), "\n");
   for (const v1::PartitionAtRisk& a : r.at_risk()) {
     const v1::Partition& p = a.partition();
     absl::StrAppendFormat(&out, "  %s-%d: isr [%s] -> %d left; %s\n",
@@ -314,13 +330,26 @@ int RunCheckRestart(const ClientOptions& o, std::ostream& out,
   auto stub = Connect(o);
   v1::CheckRestartSafetyRequest req;
   if (o.node_id.has_value()) req.set_node_id(*o.node_id);
+  ClientOptions call = o;
+  if (o.wait) {
+    req.set_wait(true);
+    *req.mutable_timeout() = TimeUtil::NanosecondsToDuration(
+        absl::ToInt64Nanoseconds(o.timeout));
+    // The agent answers at the timeout; the call's deadline leaves it room.
+    call.timeout = o.timeout + absl::Seconds(10);
+  }
   v1::CheckRestartSafetyResponse resp;
   grpc::ClientContext c;
-  SetDeadline(&c, o);
+  SetDeadline(&c, call);
   grpc::Status s = stub->CheckRestartSafety(&c, req, &resp);
   if (!s.ok()) {
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
         s.error_message().rfind("cannot judge", 0) == 0) {
+      err << "UNSAFE (unknown): " << s.error_message() << "\n";
+      return 1;
+    }
+    if (o.wait && s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        s.error_message().rfind("the agent is shutting down", 0) == 0) {
       err << "UNSAFE (unknown): " << s.error_message() << "\n";
       return 1;
     }

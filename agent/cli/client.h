@@ -24,7 +24,9 @@ struct ClientOptions {
   bool offline = false;
   std::string topic;
   std::optional<int> node_id;
+  // Deadline of the call; with `wait`, how long to wait.
   absl::Duration timeout = absl::Seconds(5);
+  bool wait = false;  // check-restart --wait
 };
 
 const std::vector<FlagSpec>& StatusFlags();
@@ -40,6 +42,7 @@ int RunStatus(const ClientOptions& options, std::ostream& out,
               std::ostream& err);
 
 // `check-restart`: 0 when stopping the broker is safe now, 1 otherwise.
+// With --wait: waits (as GET /prestop) until safe (0) or the timeout (1).
 int RunCheckRestart(const ClientOptions& options, std::ostream& out,
                     std::ostream& err);
 

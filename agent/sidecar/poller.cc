@@ -100,6 +100,13 @@ Poller::Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
       store_(store),
       options_(std::move(options)) {}
 
+void Poller::RecordError(absl::string_view request,
+                         const absl::Status& status) {
+  if (options_.stats != nullptr) {
+    options_.stats->RecordError(request, status.code());
+  }
+}
+
 void Poller::FillQuorum(ClusterMetadata* c) {
   // While the broker cannot forward, ask the controller listener first and
   // retry the broker every kRetryBrokerEvery polls: each try through a stuck
@@ -112,11 +119,14 @@ void Poller::FillQuorum(ClusterMetadata* c) {
       ++polls_via_controller_ % kRetryBrokerEvery != 0) {
     q = quorum_fallback_->DescribeQuorum(Deadline());
     via_controller = q.ok();
+    if (!q.ok()) RecordError("describe_quorum", q.status());
   }
   if (!via_controller) {
     q = local_.DescribeQuorum(Deadline());
+    if (!q.ok()) RecordError("describe_quorum", q.status());
     if (!q.ok() && quorum_fallback_ != nullptr) {
       auto direct = quorum_fallback_->DescribeQuorum(Deadline());
+      if (!direct.ok()) RecordError("describe_quorum", direct.status());
       if (direct.ok()) {
         q = std::move(direct);
         via_controller = true;
@@ -153,6 +163,7 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   auto md = local_.Metadata(Deadline(), nullptr);
   c->local.address = options_.local_address;
   if (!md.ok()) {
+    RecordError("metadata", md.status());
     c->local.answered = false;
     c->local.error = ValidUtf8(md.status().message());
     const std::string why = "the local broker does not answer";
@@ -179,6 +190,7 @@ bool Poller::PollBroker(ClusterMetadata* c) {
     c->registration = std::move(reg);
     c->registration_error.clear();
   } else {
+    RecordError("describe_cluster", cluster.status());
     c->registration.reset();
     c->registration_error = ValidUtf8(cluster.status().message());
   }
@@ -201,6 +213,7 @@ bool Poller::PollBroker(ClusterMetadata* c) {
       }
       c->reassignments_error.clear();
     } else {
+      RecordError("list_partition_reassignments", re.status());
       c->reassignments_error = ValidUtf8(re.status().message());
     }
   } else {
@@ -215,6 +228,7 @@ bool Poller::PollController(ClusterMetadata* c) {
   c->local.answered = api.ok();
   c->local.error = api.ok() ? "" : ValidUtf8(api.status().message());
   if (!api.ok()) {
+    RecordError("api_versions", api.status());
     c->quorum.reset();
     c->quorum_error = "the local controller does not answer";
     return false;
@@ -290,6 +304,9 @@ void Poller::PollOnce() {
   std::lock_guard<std::mutex> lock(publish_mu_);
   FillConfigsAndAssess(&next);
   next.completed_mono = clock_.Monotonic();
+  if (options_.stats != nullptr) {
+    options_.stats->RecordPoll(next.completed_mono - start);
+  }
   store_.Publish(std::move(next));
 }
 

@@ -19,6 +19,7 @@
 #include "agent/base/clock.h"
 #include "agent/base/sync.h"
 #include "agent/sidecar/kafka_wire.h"
+#include "agent/sidecar/metrics.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 #include "agent/sidecar/topic_configs.h"
@@ -34,6 +35,9 @@ struct PollerOptions {
   absl::Duration interval = absl::Seconds(2);
   // How long one Kafka request may take; by default the interval, at most 5s.
   absl::Duration request_timeout = absl::Seconds(2);
+  // Where each poll's duration and its failed Kafka requests are recorded;
+  // may be null.
+  PollStats* stats = nullptr;
 };
 
 class Poller {
@@ -73,6 +77,8 @@ class Poller {
   // controller. Returns whether the quorum came.
   bool PollController(ClusterMetadata* c);
   void FillQuorum(ClusterMetadata* c);
+  // Counts a failed request in options_.stats (when set).
+  void RecordError(absl::string_view request, const absl::Status& status);
   // Sets min.insync.replicas and config errors from TopicConfigs, and the
   // assessment for this pod's node.
   void FillConfigsAndAssess(Snapshot* s);

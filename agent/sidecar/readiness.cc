@@ -158,7 +158,9 @@ void AssessBroker(const ClusterMetadata& c, int32_t node, bool is_voter,
 }  // namespace
 
 NodeRoles RolesOf(const Identity& identity) {
-  return {identity.node_id, identity.is_broker, identity.is_controller};
+  NodeRoles r{identity.node_id, identity.is_broker, identity.is_controller, {}};
+  for (const Voter& v : identity.voters) r.voter_ids.push_back(v.node_id);
+  return r;
 }
 
 std::optional<int64_t> QuorumLagMs(const QuorumView& q, const QuorumReplica& r) {
@@ -191,6 +193,7 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
   Assessment a;
   a.roles = roles;
   const int32_t node = roles.node_id;
+  a.restart = EvaluateRestartSafety(cluster, node, roles.voter_ids, options);
   PartitionCounts& c = a.counts;
   c.reassignments = static_cast<int32_t>(cluster.reassignments.size());
   const std::string* last_topic = nullptr;

@@ -253,4 +253,26 @@ absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
   return out;
 }
 
+v1::CheckRestartSafetyResponse BuildRestartWait(const PrestopResult& result,
+                                                const Snapshot& snapshot) {
+  v1::CheckRestartSafetyResponse out;
+  out.set_node_id(result.node);
+  out.set_safe(result.safe());
+  out.set_reason(result.Line());
+  for (const PartitionAtRisk& r : result.last.at_risk) {
+    v1::PartitionAtRisk* pr = out.add_at_risk();
+    *pr->mutable_partition() = PartitionProto(r.partition);
+    pr->set_isr_after(r.isr_after);
+    pr->set_reason(r.reason);
+  }
+  out.set_quorum_at_risk(result.last.quorum_at_risk);
+  out.set_quorum_reason(result.last.quorum_reason);
+  if (snapshot.has_data()) {
+    *out.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
+  }
+  *out.mutable_waited() = DurationProto(result.waited);
+  out.set_timed_out(result.outcome == PrestopOutcome::kTimedOut);
+  return out;
+}
+
 }  // namespace kafka_agent

@@ -9,6 +9,7 @@
 #include "absl/time/time.h"
 #include "agent/sidecar/health.h"
 #include "agent/base/identity.h"
+#include "agent/sidecar/prestop.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 #include "kafka_agent/v1/agent.pb.h"
@@ -45,6 +46,11 @@ v1::ListPartitionsResponse BuildListPartitions(
 absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
     const StatusContext& ctx, const Snapshot& snapshot,
     const HealthReport& health, const v1::CheckRestartSafetyRequest& request);
+
+// CheckRestartSafety's answer after a wait (request.wait) that ended safe or
+// at its timeout; `snapshot` is the one it ended on.
+v1::CheckRestartSafetyResponse BuildRestartWait(const PrestopResult& result,
+                                                const Snapshot& snapshot);
 
 }  // namespace kafka_agent
 

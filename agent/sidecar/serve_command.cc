@@ -2,6 +2,7 @@
 
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/common_flags.h"
@@ -9,9 +10,13 @@
 #include "agent/base/secrets.h"
 #include "agent/base/status_macros.h"
 #include "agent/base/steps.h"
+#include "agent/sidecar/http_routes.h"
+#include "agent/sidecar/http_server.h"
 #include "agent/sidecar/kafka_admin.h"
 #include "agent/sidecar/kafka_wire.h"
+#include "agent/sidecar/metrics.h"
 #include "agent/sidecar/poller.h"
+#include "agent/sidecar/prestop.h"
 #include "agent/sidecar/server.h"
 #include "agent/sidecar/topic_configs.h"
 
@@ -25,6 +30,11 @@ const std::vector<FlagSpec>& ServeFlags() {
         {
             {"grpc-listen", "KAFKA_AGENT_GRPC_LISTEN", FlagKind::kString,
              "0.0.0.0:50051", "address of the gRPC server"},
+            {"http-listen", "KAFKA_AGENT_HTTP_LISTEN", FlagKind::kString,
+             "0.0.0.0:9401",
+             "address of the HTTP side port (/prestop, /metrics, /healthz, "
+             "/readyz); empty: none",
+             /*empty_env_is_value=*/true},
             {"bootstrap", "KAFKA_AGENT_BOOTSTRAP", FlagKind::kString, "",
              "the local broker (default: localhost:<broker-port>)"},
             {"poll-interval", "KAFKA_AGENT_POLL_INTERVAL", FlagKind::kDuration,
@@ -48,6 +58,18 @@ absl::StatusOr<ServeOptions> ServeOptionsFromFlags(
   KA_ASSIGN_OR_RETURN(o.identity, IdentityOptionsFromFlags(flags, hostname));
   o.grpc_listen = flags.String("grpc-listen");
   KA_RETURN_IF_ERROR(CheckHostPort(flags.Source("grpc-listen"), o.grpc_listen));
+  o.http_listen = flags.String("http-listen");
+  if (!o.http_listen.empty()) {
+    KA_RETURN_IF_ERROR(
+        CheckHostPort(flags.Source("http-listen"), o.http_listen));
+    if (o.http_listen == o.grpc_listen &&
+        !absl::EndsWith(o.http_listen, ":0")) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          flags.Source("http-listen"), " \"", o.http_listen,
+          "\" is also the gRPC address; give them different ports (the "
+          "defaults are 9401 and 50051)"));
+    }
+  }
   // Unset: the pod's broker; RunServe picks the controller listener instead
   // on a controller-only pod.
   o.bootstrap_set = flags.IsSet("bootstrap");
@@ -108,7 +130,13 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   std::unique_ptr<wire::KafkaWire> local_controller;  // combined pods
   std::unique_ptr<KafkaAdmin> admin;
   SnapshotStore store;
+  PollStats poll_stats;
+  PrestopGate::Options go;
+  go.poll_interval = o.poll_interval;
+  PrestopGate gate(store, clock, go);
   std::unique_ptr<AgentServer> server;
+  std::unique_ptr<SidecarRoutes> routes;
+  std::unique_ptr<HttpServer> http;
 
   std::vector<Step> steps = {
       {"identity",
@@ -173,11 +201,44 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
          so.listen = o.grpc_listen;
          so.bootstrap = bootstrap;
          so.poll_interval = o.poll_interval;
+         so.gate = &gate;
          server = std::make_unique<AgentServer>(identity, store, clock, so);
          return server->Start();
        }},
+      {"http-server",
+       [&]() -> absl::Status {
+         if (o.http_listen.empty()) {
+           spdlog::info("HTTP side port off (--http-listen / "
+                        "KAFKA_AGENT_HTTP_LISTEN is empty): no /prestop, "
+                        "/metrics, /healthz, /readyz");
+           return absl::OkStatus();
+         }
+         SidecarRoutes::Deps d;
+         d.identity = &identity;
+         d.store = &store;
+         d.clock = &clock;
+         d.gate = &gate;
+         d.polls = &poll_stats;
+         // The same answer as grpc.health.v1 Check.
+         d.health = [&server] { return server->CurrentHealth(); };
+         routes = std::make_unique<SidecarRoutes>(d);
+         HttpServer::Options ho;
+         ho.listen = o.http_listen;
+         http = std::make_unique<HttpServer>(ho, *routes);
+         KA_RETURN_IF_ERROR(http->Start());
+         spdlog::info(
+             "HTTP listening on {} (port {}): GET /prestop?timeout=D "
+             "(default {}, at most {}), /metrics, /healthz, /readyz; at most "
+             "{} connections, idle timeout {}, request head at most {} bytes",
+             o.http_listen, http->port(),
+             absl::FormatDuration(kPrestopDefaultTimeout),
+             absl::FormatDuration(kPrestopMaxTimeout), ho.max_connections,
+             absl::FormatDuration(ho.idle_timeout), ho.max_request_bytes);
+         return absl::OkStatus();
+       }},
   };
   if (absl::Status s = RunSteps(steps, clock); !s.ok()) {
+    if (server != nullptr) server->Shutdown(absl::ZeroDuration());
     return ExitCodeFor(s);
   }
 
@@ -189,6 +250,7 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
     tco.refresh = std::max(absl::Seconds(60), 10 * o.poll_interval);
     tco.check_every = o.poll_interval;
     tco.request_timeout = request_timeout;
+    tco.stats = &poll_stats;
     configs = std::make_unique<TopicConfigs>(*admin, clock, tco);
   }
   PollerOptions po;
@@ -196,6 +258,7 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   po.local_address = bootstrap;
   po.interval = o.poll_interval;
   po.request_timeout = request_timeout;
+  po.stats = &poll_stats;
   Poller poller(*local, configs.get(), clock, store, po,
                 local_controller.get());
   if (configs != nullptr) {
@@ -212,6 +275,7 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
     configs_done.Notify();
   });
   std::thread refresher([&] { server->RunRefresher(stop); });
+  std::thread gate_thread([&] { gate.Run(stop); });
   spdlog::info(
       "serving: polling {} every {}; snapshot stale after {}; "
       "liveness (\"\") lost after {} without a completed poll",
@@ -221,8 +285,13 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
 
   stop.WaitForNotification();
   const MonoTime stop_at = clock.Monotonic();
+  // Waiting /prestop and check-restart --wait calls are answered first
+  // ("the agent is shutting down"), then the HTTP and gRPC servers close.
+  gate.Stop();
+  if (http != nullptr) http->Stop(absl::Seconds(1));
   server->Shutdown(absl::Seconds(2));
   refresher.join();
+  gate_thread.join();
   if (!poller_done.WaitForNotificationWithTimeout(absl::Seconds(2)) ||
       !configs_done.WaitForNotificationWithTimeout(absl::Milliseconds(100))) {
     // Stuck in a Kafka request: do not wait for its timeout.

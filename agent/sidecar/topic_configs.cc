@@ -72,6 +72,9 @@ bool TopicConfigs::RefreshOnce() {
     auto got = admin_.FetchMinInsyncReplicas(batch, options_.request_timeout);
     std::lock_guard<std::mutex> lock(mu_);
     if (!got.ok()) {
+      if (options_.stats != nullptr) {
+        options_.stats->RecordError("describe_configs", got.status().code());
+      }
       const std::string error = ValidUtf8(absl::StrCat(
           "min.insync.replicas unknown for ", batch.size(), " topic(s): ",
           got.status().message()));

@@ -372,12 +372,14 @@ else
   envs=()
   if [ -f "$work/sidecar.json" ]; then
     while IFS= read -r e; do
-      case "$e" in KAFKA_AGENT_GRPC_LISTEN=* | KAFKA_AGENT_BOOTSTRAP=*) ;; *) envs+=(--env "$e") ;; esac
+      case "$e" in KAFKA_AGENT_GRPC_LISTEN=* | KAFKA_AGENT_HTTP_LISTEN=* | KAFKA_AGENT_BOOTSTRAP=*) ;; *) envs+=(--env "$e") ;; esac
     done < <(jq -r '.env | to_entries[] | "\(.key)=\(.value)"' "$work/sidecar.json")
   else
     envs=(--env POD_NAME=kafka-0 --env POD_NAMESPACE=kafka --env KAFKA_HEADLESS_SERVICE=kafka-headless)
   fi
+  http_port=$(free_port)
   envs+=(--env "KAFKA_AGENT_GRPC_LISTEN=127.0.0.1:$port" --env KAFKA_AGENT_BOOTSTRAP=127.0.0.1:1)
+  envs+=(--env "KAFKA_AGENT_HTTP_LISTEN=127.0.0.1:$http_port")
   # unshare, the runner, env and chroot exec into the agent: $! is its pid.
   image_cmd_for "${envs[@]}" -- serve
   "${image_cmd[@]}" >"$work/serve.out" 2>&1 &
@@ -395,6 +397,15 @@ else
     ok "serve (the sidecar's env): grpc-health-probe -addr 127.0.0.1:$port (service \"\") is SERVING"
   else
     not_ok "serve: never SERVING on 127.0.0.1:$port" "$(tail -n 20 "$work/serve.out")"
+  fi
+  # The HTTP side port (the static libmicrohttpd) from the image too.
+  if command -v curl >/dev/null && kill -0 "$serve_pid" 2>/dev/null; then
+    if healthz=$(curl -sS -m 5 "http://127.0.0.1:$http_port/healthz" 2>&1) &&
+      [ "$healthz" = "SERVING: agent is running" ]; then
+      ok "serve: GET /healthz on the HTTP side port 127.0.0.1:$http_port answers SERVING"
+    else
+      not_ok "serve: GET /healthz on 127.0.0.1:$http_port" "$healthz"
+    fi
   fi
   if kill -0 "$serve_pid" 2>/dev/null; then
     kill -TERM "$serve_pid"

@@ -31,6 +31,9 @@ INIT = "kafka-agent-init"
 SIDECAR = "kafka-agent"
 KAFKA = "kafka"
 GRPC_PORT = 50051
+HTTP_PORT = 9401
+# What Kafka's controlled shutdown gets after the preStop wait, at least.
+SHUTDOWN_BUDGET = 60
 # Identity settings both agent containers must agree on (init renders the
 # config for a node, serve answers for the same node).
 IDENTITY_ENV = ("KAFKA_HEADLESS_SERVICE", "KAFKA_CLUSTER_DOMAIN",
@@ -91,6 +94,18 @@ def env_map(container):
 def literal(container, name):
     e = env_map(container).get(name)
     return None if e is None or "value" not in e else str(e["value"])
+
+
+def parse_timeout(text):
+    """Seconds of a /prestop ?timeout= value (the agent's grammar: Go-style
+    durations such as 300s, 5m, 1m30s, or whole seconds); None if malformed."""
+    if re.fullmatch(r"\d+", text or ""):
+        return int(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", text or "")
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    scale = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    return sum(float(n) * scale[u] for n, u in parts)
 
 
 def mounts(container):
@@ -338,6 +353,40 @@ def check_statefulset(docs, sts, others, args, c, prefix=""):
     listen = literal(side, "KAFKA_AGENT_GRPC_LISTEN")
     check("KAFKA_AGENT_GRPC_LISTEN (if set) listens on the probed port",
           listen is None or listen.rsplit(":", 1)[-1] == str(GRPC_PORT), listen)
+
+    # --- preStop: the sidecar's /prestop gate, and the grace period around it ----
+    # Every pod: brokers wait for the ISR rule, voters for the quorum rule
+    # (a controller-only pod is in no ISR; its wait is the quorum's).
+    sports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
+    check(f"{SIDECAR} declares containerPort {HTTP_PORT} (the HTTP side port)",
+          HTTP_PORT in sports, sports)
+    hlisten = literal(side, "KAFKA_AGENT_HTTP_LISTEN")
+    check(f"KAFKA_AGENT_HTTP_LISTEN (if set) listens on {HTTP_PORT}, not off",
+          hlisten is None or (hlisten != "" and
+                              hlisten.rsplit(":", 1)[-1] == str(HTTP_PORT)),
+          repr(hlisten))
+    pre = ((kafka.get("lifecycle") or {}).get("preStop") or {}).get("httpGet") or {}
+    path = pre.get("path") or ""
+    check(f"kafka preStop is httpGet {HTTP_PORT} /prestop (the sidecar)",
+          pre.get("port") == HTTP_PORT and path.split("?")[0] == "/prestop"
+          and pre.get("scheme", "HTTP") == "HTTP", kafka.get("lifecycle"))
+    m = re.search(r"[?&]timeout=([^&]*)", path)
+    timeout = parse_timeout(m.group(1)) if m else None
+    check("the preStop path sets ?timeout= explicitly (0 < t <= 1h)",
+          timeout is not None and 0 < timeout <= 3600, path)
+    grace = pod.get("terminationGracePeriodSeconds") or 30
+    if timeout is not None:
+        check(f"terminationGracePeriodSeconds covers the preStop wait plus "
+              f"a controlled shutdown (>= {timeout:g} + {SHUTDOWN_BUDGET})",
+              grace >= timeout + SHUTDOWN_BUDGET,
+              f"{grace}s < {timeout:g}s + {SHUTDOWN_BUDGET}s")
+    ann = spec.get("template", {}).get("metadata", {}).get("annotations") or {}
+    if "prometheus.io/scrape" in ann:
+        check(f"scrape annotations point at the sidecar's /metrics on "
+              f"{HTTP_PORT}",
+              ann.get("prometheus.io/scrape") == "true"
+              and ann.get("prometheus.io/port") == str(HTTP_PORT)
+              and ann.get("prometheus.io/path", "/metrics") == "/metrics", ann)
 
     # --- Environment: the shapes the e2e tests parse ------------------------------
     bad_env = []
@@ -789,6 +838,24 @@ MUTATIONS = [
     ("TLS listeners without a mounted keystore",
      lambda d: _set_both(d, "KAFKA_BROKER_SECURITY_PROTOCOL", "SSL"),
      "kafka mounts a Secret volume"),
+    ("grace period shorter than the preStop wait plus a shutdown",
+     lambda d: _pod(d).update(terminationGracePeriodSeconds=300),
+     "terminationGracePeriodSeconds covers the preStop wait"),
+    ("preStop calls another port",
+     lambda d: _ctr(d, KAFKA)["lifecycle"]["preStop"]["httpGet"].update(port=9402),
+     "kafka preStop is httpGet"),
+    ("preStop hook removed",
+     lambda d: _ctr(d, KAFKA).pop("lifecycle"), "kafka preStop is httpGet"),
+    ("preStop without an explicit timeout",
+     lambda d: _ctr(d, KAFKA)["lifecycle"]["preStop"]["httpGet"].update(path="/prestop"),
+     "sets ?timeout= explicitly"),
+    ("preStop timeout malformed",
+     lambda d: _ctr(d, KAFKA)["lifecycle"]["preStop"]["httpGet"].update(
+         path="/prestop?timeout=5minutes"),
+     "sets ?timeout= explicitly"),
+    ("HTTP side port turned off",
+     lambda d: _set_env(d, SIDECAR, "KAFKA_AGENT_HTTP_LISTEN", {"value": ""}),
+     "KAFKA_AGENT_HTTP_LISTEN"),
 ]
 
 # Breakages of the dedicated-controllers topology (two StatefulSets).
@@ -806,6 +873,12 @@ DEDICATED_MUTATIONS = [
      lambda d: find(d, "PodDisruptionBudget", "kafka")[0]["spec"]["selector"][
          "matchLabels"].pop("app.kubernetes.io/component"),
      "selects no pod of the other StatefulSet"),
+    ("controllers without the preStop gate (the quorum rule)",
+     lambda d: _ctr(d, KAFKA, "kafka-controller").pop("lifecycle"),
+     "kafka-controller: kafka preStop is httpGet"),
+    ("controllers' grace period shorter than their preStop wait",
+     lambda d: _pod(d, "kafka-controller").update(terminationGracePeriodSeconds=300),
+     "kafka-controller: terminationGracePeriodSeconds covers the preStop wait"),
     ("controllers' startup probe asks kafka.broker",
      lambda d: _ctr(d, KAFKA, "kafka-controller")["startupProbe"]["grpc"].update(
          service="kafka.broker"),

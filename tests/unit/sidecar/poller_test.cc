@@ -106,6 +106,31 @@ TEST_F(PollerTest, BrokerCutOffFromTheQuorumIsNotServing) {
   EXPECT_THAT(s->last_error, HasSubstr("quorum"));
 }
 
+// /metrics' poll statistics: every poll's duration, and each failed request
+// by its name and status code.
+TEST(PollerStatsTest, RecordsEveryPollAndEachFailedRequest) {
+  FakeKafkaWire wire;
+  testing::Answer(wire, Healthy());
+  SimulatedClock clock;
+  SnapshotStore store;
+  PollStats stats;
+  PollerOptions o;
+  o.roles = testing::Roles(2);
+  o.local_address = "localhost:9092";
+  o.stats = &stats;
+  Poller poller(wire, nullptr, clock, store, o);
+  poller.PollOnce();
+  wire.SetQuorum(absl::DeadlineExceededError("DescribeQuorum: timed out"));
+  poller.PollOnce();
+  wire.SetMetadata(absl::UnavailableError("connect: Connection refused"));
+  poller.PollOnce();
+  const PollStats::Totals t = stats.Get();
+  EXPECT_EQ(t.count, 3u);
+  EXPECT_EQ(t.errors.size(), 2u);
+  EXPECT_EQ(t.errors.at({"describe_quorum", "deadline_exceeded"}), 1u);
+  EXPECT_EQ(t.errors.at({"metadata", "unavailable"}), 1u);
+}
+
 TEST_F(PollerTest, MinIsrComesFromTopicConfigsOffThePollPath) {
   poller_.PollOnce();
   EXPECT_THAT(admin_.min_isr_requests(), IsEmpty())
@@ -252,7 +277,7 @@ TEST_F(PollerTest, AMoveThatEndsBetweenMetadataAndTheListKeepsReadiness) {
 
 TEST_F(PollerTest, ControllerOnlyPodAsksTheLocalControllerForTheQuorum) {
   PollerOptions o;
-  o.roles = {1, /*broker=*/false, /*controller=*/true};
+  o.roles = {1, /*broker=*/false, /*controller=*/true, /*voter_ids=*/{1}};
   o.local_address = "localhost:29093";
   SnapshotStore store;
   Poller poller(wire_, nullptr, clock_, store, o);

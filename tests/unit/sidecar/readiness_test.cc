@@ -176,13 +176,13 @@ TEST(ReadinessTest, FencedBrokerIsNotServing) {
 
 TEST(ReadinessTest, ControllerOnlyAndBrokerOnlyRoles) {
   ClusterMetadata c = Healthy();
-  Assessment ctrl = Assess(c, {1, /*broker=*/false, /*controller=*/true});
+  Assessment ctrl = Assess(c, {1, /*broker=*/false, /*controller=*/true, {}});
   EXPECT_TRUE(ctrl.ready) << ctrl.ready_reason;
   EXPECT_THAT(ctrl.ready_reason, HasSubstr("caught up with leader 0"));
   c.quorum->voters[1].last_caught_up_ms = testing::kLeaderNowMs - 2500;
-  EXPECT_FALSE(Assess(c, {1, false, true}).ready);
+  EXPECT_FALSE(Assess(c, {1, false, true, {}}).ready);
   // Not a voter at all.
-  EXPECT_THAT(Assess(c, {7, false, true}).controller_reason,
+  EXPECT_THAT(Assess(c, {7, false, true, {}}).controller_reason,
               HasSubstr("not a voter"));
 }
 
