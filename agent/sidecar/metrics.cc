@@ -213,8 +213,10 @@ std::string RenderMetrics(const MetricsInput& in) {
             "offline if this pod's node stopped now.",
             static_cast<double>(a.restart.at_risk.size()));
     w.Gauge("kafka_agent_restart_quorum_at_risk",
-            "1 when this pod's node is a KRaft voter whose stop now would "
-            "leave fewer than a majority of caught-up voters, else 0.",
+            "1 when stopping this pod's node now would endanger the KRaft "
+            "quorum (a voter: fewer than a majority of caught-up voters "
+            "left; any node: the quorum has no leader or is unknown), else "
+            "0.",
             a.restart.quorum_at_risk);
   }
   w.Gauge("kafka_agent_restart_safe",

@@ -281,7 +281,7 @@ TEST_F(PrestopTest, WaitsForACaughtUpMajorityOfTheQuorum) {
 
 // Without a known quorum a voter named in the pod's config is never judged
 // safe to stop; a broker-only node is judged on its partitions alone.
-TEST_F(PrestopTest, AnUnknownQuorumHoldsBackVotersOnly) {
+TEST_F(PrestopTest, AnUnknownQuorumHoldsBackEveryNode) {
   ClusterMetadata unknown = testing::TutorialHealthy();
   unknown.quorum.reset();
   unknown.quorum_error = "DescribeQuorum timed out";
@@ -293,9 +293,10 @@ TEST_F(PrestopTest, AnUnknownQuorumHoldsBackVotersOnly) {
   EXPECT_THAT(results_[0]->Body(),
               HasSubstr("  quorum: controller 2 is a voter and the quorum is "
                         "unknown: DescribeQuorum timed out\n"));
+  // A broker too: no active controller would move its leaderships.
   EXPECT_EQ(
       JudgeStop(*store_.Get(), clock_.Monotonic(), absl::Seconds(2), 4).state,
-      StopJudgement::State::kSafe);
+      StopJudgement::State::kUnsafe);
 }
 
 TEST_F(PrestopTest, OtherNodesAreJudgedFromTheSameSnapshot) {

@@ -191,11 +191,11 @@ TEST(ReadinessTest, ControllerWithoutACaughtUpMajorityIsNotServing) {
   // Voter 2 stopped fetching 2.5s ago: the leader 0 and voter 1 are a
   // majority of 3, so every caught-up voter stays SERVING.
   c.quorum->voters[2].last_caught_up_ms = testing::kLeaderNowMs - 2500;
-  EXPECT_TRUE(Assess(c, {0, false, true}).controller_ok);
-  EXPECT_TRUE(Assess(c, {1, false, true}).controller_ok);
+  EXPECT_TRUE(Assess(c, {0, false, true, {}}).controller_ok);
+  EXPECT_TRUE(Assess(c, {1, false, true, {}}).controller_ok);
   // Voter 1 too: the leader still names itself, but alone it commits nothing.
   c.quorum->voters[1].last_caught_up_ms = testing::kLeaderNowMs - 2100;
-  Assessment a = Assess(c, {0, false, true});
+  Assessment a = Assess(c, {0, false, true, {}});
   EXPECT_FALSE(a.controller_ok);
   EXPECT_FALSE(a.ready);
   EXPECT_THAT(a.controller_reason,
