@@ -70,7 +70,7 @@ start() { # NAME COMMAND... (the port is in $port)
 # --- the servers ---------------------------------------------------------------
 port=$(free_port)
 start agent "$AGENT" serve --pod-name kafka-0 --namespace kafka \
-  --bootstrap 127.0.0.1:1 --grpc-listen "127.0.0.1:$port"
+  --bootstrap 127.0.0.1:1 --grpc-listen "127.0.0.1:$port" --http-listen ""
 for peer in $PEERS; do
   case $peer in
   python)

@@ -4,8 +4,8 @@
 # status is 0 whatever the ratios are, and non-zero only when a benchmark could
 # not run at all (a missing tool or binary, a server that did not start).
 #
-#   bench/run.sh                      everything, about 2 minutes
-#   bench/run.sh render_vs_shell      one benchmark (or: health_probe)
+#   bench/run.sh                      everything, about 7 minutes
+#   bench/run.sh render_vs_shell      one benchmark (or: health_probe, quorum_status, metrics_scrape)
 #
 # The full output and the table's rows (TSV) are kept in BENCH_RESULTS
 # (default build/bench-results/). Knobs, all optional: see bench/README.md.
@@ -21,7 +21,7 @@ mkdir -p "$RESULTS"
 LOG=$RESULTS/run.log
 
 benches=("$@")
-((${#benches[@]})) || benches=(render_vs_shell health_probe)
+((${#benches[@]})) || benches=(render_vs_shell health_probe quorum_status metrics_scrape)
 
 header() {
   local cpu

@@ -10,10 +10,15 @@ Subcommands:
       Exit 0 if both files set the same effective Java properties (last
       occurrence of a key wins, comments and blank lines ignored), else print
       the differences and exit 1.
-  hyperfine SUMMARY_TSV BENCH [--context NAME]... JSON...
+  hyperfine SUMMARY_TSV BENCH [--context NAME]... [--cpu] JSON...
       Round files exported by `hyperfine --export-json`, each with the same
       commands by name; the first name is A, the others are peers, except a
-      --context command: printed for context, left out of the summary.
+      --context command: printed for context, left out of the summary. With
+      --cpu also the CPU time per run (user + system of the process and its
+      children, hyperfine's per-round means).
+  cpu SUMMARY_TSV BENCH METRIC A_NAME A_SECONDS B_NAME B_SECONDS
+      One ratio of two CPU times measured in the same run (e.g. a server's
+      CPU per poll against a peer's per run); lower is better.
   health SUMMARY_TSV MANIFEST_TSV
       ghz runs listed in MANIFEST_TSV (mode, server, round, json, cpu_ticks,
       seconds); the server named "agent" is A.
@@ -66,11 +71,16 @@ def fmt_time(seconds):
     return f"{seconds * 1e6:.0f} us"
 
 
+def fmt_ratio(r):
+    """Two decimals; small ratios with two significant digits (0.0042)."""
+    return f"{r:.2f}" if r != r or r >= 0.1 else f"{r:.2g}"
+
+
 def emit(summary, bench, metric, a_name, a_val, b_name, b_val, r, better):
     """One row of the summary table; `better` says which way is better."""
     with open(summary, "a", encoding="utf-8") as f:
         f.write("\t".join([bench, metric, a_name, a_val, b_name, b_val,
-                           f"{r:.2f}", better]) + "\n")
+                           fmt_ratio(r), better]) + "\n")
 
 
 # --- props-equal -----------------------------------------------------------
@@ -104,19 +114,25 @@ def cmd_props_equal(a, b):
 # --- hyperfine ---------------------------------------------------------------
 
 def cmd_hyperfine(summary, bench, args):
-    context, files = [], []
+    context, files, cpu = [], [], False
     while args:
         if args[0] == "--context":
             context.append(args[1])
             args = args[2:]
+        elif args[0] == "--cpu":
+            cpu = True
+            args = args[1:]
         else:
             files.append(args[0])
             args = args[1:]
     per_round = []  # [{name: [times]}]
+    cpu_round = []  # [{name: mean user + system seconds}]
     for path in files:
         with open(path, encoding="utf-8") as f:
             data = json.load(f)
         per_round.append({r["command"]: r["times"] for r in data["results"]})
+        cpu_round.append({r["command"]: r["user"] + r["system"]
+                          for r in data["results"]})
     # Later rounds list the commands in rotated order; the first round lists
     # them as given, A first.
     names = list(per_round[0])
@@ -131,13 +147,35 @@ def cmd_hyperfine(summary, bench, args):
     for b in names[1:]:
         rr = [ratio(median(rnd[a]), median(rnd[b])) for rnd in per_round]
         r = ratio(med[a], med[b])
-        print(f"  ratio {a}/{b}: {r:.2f} (pooled medians); per round: median "
-              f"{median(rr):.2f}, range {min(rr):.2f}..{max(rr):.2f}"
+        print(f"  ratio {a}/{b}: {fmt_ratio(r)} (pooled medians); per round: "
+              f"median {fmt_ratio(median(rr))}, range {fmt_ratio(min(rr))}.."
+              f"{fmt_ratio(max(rr))}"
               + ("   [context, not in the summary]" if b in context else ""))
         if b in context:
             continue
         emit(summary, bench, "wall time per run", a, fmt_time(med[a]), b,
              fmt_time(med[b]), r, "lower")
+    if not cpu:
+        return 0
+    cmed = {n: median([rnd[n] for rnd in cpu_round]) for n in names}
+    print("  CPU time per run (user + system), median of the rounds' means: "
+          + ", ".join(f"{n} {fmt_time(cmed[n])}" for n in names))
+    for b in names[1:]:
+        rr = [ratio(rnd[a], rnd[b]) for rnd in cpu_round]
+        r = ratio(cmed[a], cmed[b])
+        print(f"  CPU ratio {a}/{b}: {r:.3f}; per round {min(rr):.3f}..{max(rr):.3f}"
+              + ("   [context, not in the summary]" if b in context else ""))
+        if b not in context:
+            emit(summary, bench, "CPU time per run", a, fmt_time(cmed[a]), b,
+                 fmt_time(cmed[b]), r, "lower")
+    return 0
+
+
+def cmd_cpu(summary, bench, metric, a, a_secs, b, b_secs):
+    av, bv = float(a_secs), float(b_secs)
+    r = ratio(av, bv)
+    print(f"  {metric}: {a} {fmt_time(av)}, {b} {fmt_time(bv)}; ratio {r:.3f}")
+    emit(summary, bench, metric, a, fmt_time(av), b, fmt_time(bv), r, "lower")
     return 0
 
 
@@ -433,6 +471,8 @@ def main(argv):
         return cmd_props_equal(*args)
     if cmd == "hyperfine":
         return cmd_hyperfine(args[0], args[1], args[2:])
+    if cmd == "cpu":
+        return cmd_cpu(*args)
     if cmd == "health":
         return cmd_health(*args)
     if cmd == "rss":

@@ -23,8 +23,10 @@
 # /etc/hosts and /etc/resolv.conf are not staged: the container runtime (the
 # kubelet, docker, podman) mounts its own.
 #
-# Used by container/Dockerfile (builder stage) and tests/manifests/image_test.sh
-# alike, so what the test runs under chroot is what the image holds.
+# Used by container/Dockerfile (builder stage) and container/build-image.sh
+# (buildah) alike, so the image has the same root whichever way it is built.
+# The default build links everything but glibc statically, so the libraries
+# are libc.so.6, libm.so.6 and the loader.
 set -euo pipefail
 
 usage() { echo "usage: $0 [--name NAME] BINARY OUTDIR" >&2; exit 2; }

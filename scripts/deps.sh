@@ -11,8 +11,14 @@ DEB_PACKAGES=(
   build-essential cmake ninja-build pkg-config
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   libabsl-dev librdkafka-dev libspdlog-dev libgtest-dev libgmock-dev libc-ares-dev
+  # librdkafka's static dependencies (the static link, cmake/StaticLink.cmake)
+  liblz4-dev libzstd-dev libsasl2-dev
+  # the HTTP side port; Prometheus and promtool for its tests
+  libmicrohttpd-dev prometheus
   dnsmasq-base iproute2 iptables kcat jq procps util-linux python3-yaml shellcheck curl
   hyperfine python3-grpcio python3-protobuf libbenchmark-dev
+  # make image without a container engine, and the image tests
+  buildah skopeo umoci
   default-jre-headless maven golang-go
   libssl-dev openssl clang libclang-rt-14-dev
 )

@@ -155,7 +155,7 @@ absl::StatusOr<ParsedFlags> ParseFlags(const std::vector<FlagSpec>& specs,
     if (out.values_.count(spec.name)) continue;
     if (!spec.env.empty()) {
       if (std::optional<std::string> env = getenv(spec.env);
-          env.has_value() && !env->empty()) {
+          env.has_value() && (!env->empty() || spec.empty_env_is_value)) {
         out.values_[spec.name] = {*env, absl::StrCat(spec.env, " (environment)"),
                                   true};
         continue;

@@ -26,6 +26,9 @@ struct FlagSpec {
   FlagKind kind = FlagKind::kString;
   std::string default_value;  // as text; empty for none
   std::string help;
+  // An empty variable sets the flag to "" (e.g. turns a listener off)
+  // instead of counting as unset.
+  bool empty_env_is_value = false;
 };
 
 using GetEnvFn = std::function<std::optional<std::string>(const std::string&)>;

@@ -22,12 +22,14 @@ std::string Usage() {
       "then exit\n"
       "  kafka-agent render [flags]  print the config init would write (no "
       "DNS, no files)\n"
-      "  kafka-agent serve  [flags]  run the gRPC sidecar until SIGTERM\n"
+      "  kafka-agent serve  [flags]  run the sidecar (gRPC, HTTP side port) "
+      "until SIGTERM\n"
       "  kafka-agent status [--addr HOST:PORT] [--json] "
       "[--under-replicated|--under-min-isr|--offline] [--topic T] "
       "[--limit N|--all]\n"
-      "  kafka-agent check-restart [--addr HOST:PORT] [--node-id N]  exit 0 "
-      "safe, 1 unsafe\n"
+      "  kafka-agent check-restart [--addr HOST:PORT] [--node-id N] "
+      "[--wait [--timeout D]]  exit 0 safe, 1 unsafe (or still unsafe at "
+      "the timeout)\n"
       "  kafka-agent --version | help\n\n"
       "Flags of init and render:\n",
       FlagHelp(InitFlags()), "\nFlags of serve:\n", FlagHelp(ServeFlags()),

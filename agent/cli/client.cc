@@ -10,6 +10,7 @@
 #include "agent/base/common_flags.h"
 #include "agent/base/status_macros.h"
 #include "agent/sidecar/health.h"
+#include "agent/sidecar/prestop.h"
 #include "agent/sidecar/report.h"
 #include "google/protobuf/util/json_util.h"
 #include "google/protobuf/util/time_util.h"
@@ -139,8 +140,12 @@ const std::vector<FlagSpec>& CheckRestartFlags() {
        "the agent's gRPC address"},
       {"node-id", "", FlagKind::kInt, "",
        "the broker to check (default: the agent's own)"},
+      {"wait", "", FlagKind::kBool, "",
+       "wait until stopping it is safe (as GET /prestop); exit 1 if the "
+       "timeout passes first"},
       {"timeout", "KAFKA_AGENT_TIMEOUT", FlagKind::kDuration, "5s",
-       "deadline of the call"},
+       "deadline of the call; with --wait how long to wait (default 300s, "
+       "at most 1h)"},
   };
   return *specs;
 }
@@ -179,6 +184,13 @@ absl::StatusOr<ClientOptions> StatusOptionsFromFlags(const ParsedFlags& f) {
 absl::StatusOr<ClientOptions> CheckRestartOptionsFromFlags(
     const ParsedFlags& f) {
   KA_ASSIGN_OR_RETURN(ClientOptions o, CommonOptionsFromFlags(f));
+  KA_ASSIGN_OR_RETURN(o.wait, f.Bool("wait"));
+  if (o.wait) {
+    if (!f.IsSet("timeout")) o.timeout = kPrestopDefaultTimeout;
+    KA_RETURN_IF_ERROR(CheckPrestopTimeout(
+        o.timeout,
+        absl::StrCat(f.Source("timeout"), " \"", f.String("timeout"), "\"")));
+  }
   if (f.IsSet("node-id")) {
     KA_ASSIGN_OR_RETURN(int id, f.Int("node-id"));
     if (id < 0) {
@@ -259,11 +271,16 @@ std::string FormatStatusSummary(const v1::AgentStatus& s) {
   absl::StrAppendFormat(
       &out,
       "counts   %d partition%s in %d topic%s; here: %d led, %d hosted, %d "
-      "not in ISR; cluster: %d under-replicated, %d under min ISR, %d "
+      "not in ISR%s; cluster: %d under-replicated, %d under min ISR, %d "
       "offline\n",
       c.partitions(), c.partitions() == 1 ? "" : "s", c.topics(),
       c.topics() == 1 ? "" : "s", c.partitions_led(), c.replicas_hosted(),
-      c.not_in_isr(), c.under_replicated(), c.under_min_isr(), c.offline());
+      c.not_in_isr(),
+      c.reassigning_here() > 0
+          ? absl::StrCat(", ", c.reassigning_here(),
+                         " being added by a reassignment")
+          : "",
+      c.under_replicated(), c.under_min_isr(), c.offline());
   if (s.config_error_count() > 0) {
     const v1::TopicConfigError& e = s.config_errors(0);
     absl::StrAppendFormat(
@@ -295,8 +312,12 @@ std::string FormatPartitionTable(const v1::ListPartitionsResponse& r) {
 
 std::string FormatRestartSafety(const v1::CheckRestartSafetyResponse& r,
                                 int max_rows) {
-  std::string out = absl::StrCat(r.safe() ? "safe" : "UNSAFE", ": ",
-                                 r.reason(), "\n");
+  // After a wait the reason already starts with how it ended ("safe after
+  // 12.3s: ...", "gave up after 5s ...").
+  std::string out =
+      r.has_waited()
+          ? absl::StrCat(r.safe() ? "" : "UNSAFE: ", r.reason(), "\n")
+          : absl::StrCat(r.safe() ? "safe" : "UNSAFE", ": ", r.reason(), "\n");
   int shown = 0;
   for (const v1::PartitionAtRisk& a : r.at_risk()) {
     if (shown == max_rows) break;
@@ -455,13 +476,26 @@ int RunCheckRestart(const ClientOptions& o, std::ostream& out,
   auto stub = Connect(o);
   v1::CheckRestartSafetyRequest req;
   if (o.node_id.has_value()) req.set_node_id(*o.node_id);
+  ClientOptions call = o;
+  if (o.wait) {
+    req.set_wait(true);
+    *req.mutable_timeout() = TimeUtil::NanosecondsToDuration(
+        absl::ToInt64Nanoseconds(o.timeout));
+    // The agent answers at the timeout; the call's deadline leaves it room.
+    call.timeout = o.timeout + absl::Seconds(10);
+  }
   v1::CheckRestartSafetyResponse resp;
   grpc::ClientContext c;
-  SetDeadline(&c, o);
+  SetDeadline(&c, call);
   grpc::Status s = stub->CheckRestartSafety(&c, req, &resp);
   if (!s.ok()) {
     if (s.error_code() == grpc::StatusCode::UNAVAILABLE &&
         s.error_message().rfind("cannot judge", 0) == 0) {
+      err << "UNSAFE (unknown): " << s.error_message() << "\n";
+      return 1;
+    }
+    if (o.wait && s.error_code() == grpc::StatusCode::UNAVAILABLE &&
+        s.error_message().rfind("the agent is shutting down", 0) == 0) {
       err << "UNSAFE (unknown): " << s.error_message() << "\n";
       return 1;
     }

@@ -25,9 +25,11 @@ struct ClientOptions {
   bool offline = false;
   std::string topic;
   std::optional<int> node_id;
+  // Deadline of the call; with `wait`, how long to wait.
   absl::Duration timeout = absl::Seconds(5);
   // Rows of the partition table `status` prints at most; nullopt: all.
   std::optional<int64_t> limit;
+  bool wait = false;  // check-restart --wait
 };
 
 // Rows `status` prints without a filter, unless --limit or --all says
@@ -52,6 +54,7 @@ int RunStatus(const ClientOptions& options, std::ostream& out,
               std::ostream& err);
 
 // `check-restart`: 0 when stopping the broker is safe now, 1 otherwise.
+// With --wait: waits (as GET /prestop) until safe (0) or the timeout (1).
 int RunCheckRestart(const ClientOptions& options, std::ostream& out,
                     std::ostream& err);
 

@@ -281,19 +281,38 @@ bool ClusterMetadata::HasBroker(int32_t node) const {
   return Contains(brokers, node);
 }
 
-const Reassignment* ClusterMetadata::ReassignmentOf(absl::string_view topic,
-                                                    int32_t partition) const {
+namespace {
+
+// The reassignment of a partition in a list sorted by topic, partition.
+const Reassignment* FindReassignment(const std::vector<Reassignment>& list,
+                                     absl::string_view topic,
+                                     int32_t partition) {
   auto it = std::lower_bound(
-      reassignments.begin(), reassignments.end(),
-      std::make_pair(topic, partition),
+      list.begin(), list.end(), std::make_pair(topic, partition),
       [](const Reassignment& r, const std::pair<absl::string_view, int32_t>& k) {
         return std::make_pair(absl::string_view(r.topic), r.partition) < k;
       });
-  if (it == reassignments.end() || it->topic != topic ||
-      it->partition != partition) {
+  if (it == list.end() || it->topic != topic || it->partition != partition) {
     return nullptr;
   }
   return &*it;
+}
+
+}  // namespace
+
+const Reassignment* ClusterMetadata::ReassignmentOf(absl::string_view topic,
+                                                    int32_t partition) const {
+  return FindReassignment(reassignments, topic, partition);
+}
+
+bool ClusterMetadata::BeingAdded(absl::string_view topic, int32_t partition,
+                                 int32_t node) const {
+  for (const std::vector<Reassignment>* list :
+       {&reassignments, &reassignments_before}) {
+    const Reassignment* r = FindReassignment(*list, topic, partition);
+    if (r != nullptr && Contains(r->adding, node)) return true;
+  }
+  return false;
 }
 
 namespace {

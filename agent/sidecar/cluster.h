@@ -270,11 +270,21 @@ struct ClusterMetadata {
   // Sorted by topic, partition; empty when none (or unknown: see the error).
   std::vector<Reassignment> reassignments;
   std::string reassignments_error;
+  // The list of the poll before, kept for one poll. Metadata is read before
+  // the list, so a move that ends between the two leaves the broker's
+  // metadata still showing the added replica out of the ISR while the
+  // controller's list has already dropped it: for one poll it still counts
+  // as being added (BeingAdded), not as lagging.
+  std::vector<Reassignment> reassignments_before;
 
   bool HasBroker(int32_t node) const;
   // The reassignment of a partition, or nullptr.
   const Reassignment* ReassignmentOf(absl::string_view topic,
                                      int32_t partition) const;
+  // Whether `node` is a replica of the partition that a reassignment is
+  // adding, per this poll's list or the one before.
+  bool BeingAdded(absl::string_view topic, int32_t partition,
+                  int32_t node) const;
 };
 
 // Why min.insync.replicas is unknown for a topic.

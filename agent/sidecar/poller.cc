@@ -4,10 +4,12 @@
 #include <tuple>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "agent/base/logging.h"
 #include "agent/base/memory.h"
+#include "agent/base/utf8.h"
 
 namespace kafka_agent {
 
@@ -17,17 +19,40 @@ constexpr size_t kMaxConfigErrors = 20;
 // table is at least this large (below, the heap stays small anyway).
 constexpr size_t kTrimAfterBytes = 1 << 20;
 
+bool IsLegalTopicName(absl::string_view name) {
+  if (name.empty() || name.size() > 249 || name == "." || name == "..") {
+    return false;
+  }
+  for (char ch : name) {
+    if (!absl::ascii_isalnum(static_cast<unsigned char>(ch)) && ch != '.' &&
+        ch != '_' && ch != '-') {
+      return false;
+    }
+  }
+  return true;
+}
+
 void MetadataTableBuilder::Topic(int16_t error_code, absl::string_view name,
                                  absl::string_view, bool,
                                  int32_t) {
-  skipping_ = error_code != wire::kNone || name.empty();
-  if (skipping_) {
+  skipping_ = true;
+  if (error_code != wire::kNone) {
     // A topic being created or deleted, or unknown; the next poll sees it
     // settled.
-    spdlog::debug("metadata: topic {}: {}", name, wire::ErrorName(error_code));
-    topic_errors_.emplace_back(std::string(name), error_code);
+    if (IsLegalTopicName(name)) {
+      spdlog::debug("metadata: topic {}: {}", name,
+                    wire::ErrorName(error_code));
+      topic_errors_.emplace_back(std::string(name), error_code);
+    }
     return;
   }
+  if (!IsLegalTopicName(name)) {
+    // Kafka never names a topic so; a garbled answer is not passed on.
+    spdlog::debug("metadata: skipped a topic with an illegal name ({} bytes)",
+                  name.size());
+    return;
+  }
+  skipping_ = false;
   builder_.AddTopic(name);
 }
 
@@ -48,9 +73,10 @@ void ApplyMetadata(const wire::MetadataInfo& md, Partitions partitions,
                    ClusterMetadata* c) {
   const wire::MetadataResponse& r = md.response;
   c->metadata_answered_by = md.answered_by;
-  c->cluster_id = r.cluster_id.value_or("");
+  c->cluster_id = ValidUtf8(r.cluster_id.value_or(""));
   c->brokers.clear();
-  for (const wire::MetadataBroker& b : r.brokers) c->brokers.push_back(b.node_id);
+  for (const wire::MetadataBroker& b : r.brokers)
+    c->brokers.push_back(b.node_id);
   std::sort(c->brokers.begin(), c->brokers.end());
   c->partitions = std::move(partitions);
 }
@@ -78,22 +104,70 @@ QuorumView QuorumViewOf(const wire::QuorumInfo& q) {
 }
 
 Poller::Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
-               SnapshotStore& store, PollerOptions options)
+               SnapshotStore& store, PollerOptions options,
+               wire::KafkaWire* quorum_fallback)
     : local_(local),
+      quorum_fallback_(quorum_fallback),
       configs_(configs),
       clock_(clock),
       store_(store),
       options_(std::move(options)) {}
 
+void Poller::RecordError(absl::string_view request,
+                         const absl::Status& status) {
+  if (options_.stats != nullptr) {
+    options_.stats->RecordError(request, status.code());
+  }
+}
+
 void Poller::FillQuorum(ClusterMetadata* c) {
-  auto q = local_.DescribeQuorum(Deadline());
+  // While the broker cannot forward, ask the controller listener first and
+  // retry the broker every kRetryBrokerEvery polls: each try through a stuck
+  // broker costs a whole request timeout, and two in a row would age the
+  // snapshot past its limit.
+  constexpr int kRetryBrokerEvery = 10;
+  absl::StatusOr<wire::QuorumInfo> q = absl::UnavailableError("not asked");
+  bool via_controller = false;
+  if (quorum_fallback_ != nullptr && quorum_via_controller_ &&
+      ++polls_via_controller_ % kRetryBrokerEvery != 0) {
+    q = quorum_fallback_->DescribeQuorum(Deadline());
+    via_controller = q.ok();
+    if (!q.ok()) RecordError("describe_quorum", q.status());
+  }
+  if (!via_controller) {
+    q = local_.DescribeQuorum(Deadline());
+    if (!q.ok()) RecordError("describe_quorum", q.status());
+    if (!q.ok() && quorum_fallback_ != nullptr) {
+      auto direct = quorum_fallback_->DescribeQuorum(Deadline());
+      if (!direct.ok()) RecordError("describe_quorum", direct.status());
+      if (direct.ok()) {
+        q = std::move(direct);
+        via_controller = true;
+      } else {
+        q = absl::Status(
+            q.status().code(),
+            absl::StrCat(q.status().message(),
+                         "; through this node's controller listener: ",
+                         direct.status().message()));
+      }
+    }
+  }
+  if (via_controller != quorum_via_controller_) {
+    if (via_controller) {
+      spdlog::warn(
+          "poll: the local broker cannot forward DescribeQuorum to the "
+          "active controller; asking this node's controller listener");
+    }
+    quorum_via_controller_ = via_controller;
+    polls_via_controller_ = 0;
+  }
   if (q.ok()) {
     c->quorum = QuorumViewOf(*q);
     c->quorum_error.clear();
     c->controller_id = q->leader_id;
   } else {
     c->quorum.reset();
-    c->quorum_error = std::string(q.status().message());
+    c->quorum_error = ValidUtf8(q.status().message());
     c->controller_id = -1;
   }
 }
@@ -153,8 +227,9 @@ bool Poller::PollBroker(ClusterMetadata* c) {
   auto md = local_.Metadata(Deadline(), all ? nullptr : &topics, &table);
   c->local.address = options_.local_address;
   if (!md.ok()) {
+    RecordError("metadata", md.status());
     c->local.answered = false;
-    c->local.error = std::string(md.status().message());
+    c->local.error = ValidUtf8(md.status().message());
     const std::string why = "the local broker does not answer";
     c->quorum.reset();
     c->quorum_error = why;
@@ -197,23 +272,31 @@ bool Poller::PollBroker(ClusterMetadata* c) {
     c->registration = std::move(reg);
     c->registration_error.clear();
   } else {
+    RecordError("describe_cluster", cluster.status());
     c->registration.reset();
-    c->registration_error = std::string(cluster.status().message());
+    c->registration_error = ValidUtf8(cluster.status().message());
   }
 
   // Reassignments come from the active controller (forwarded): without a
-  // quorum there is no answer to wait for.
-  if (c->quorum.has_value()) {
+  // quorum, or a broker that cannot forward, there is no answer to wait for
+  // (the last one is kept).
+  if (quorum_via_controller_) {
+    c->reassignments_error =
+        "the local broker cannot forward to the active controller";
+  } else if (c->quorum.has_value()) {
     auto re = local_.ListPartitionReassignments(Deadline());
     if (re.ok()) {
+      c->reassignments_before = std::move(c->reassignments);
       c->reassignments.clear();
       for (const wire::PartitionReassignment& r : re->reassignments) {
+        if (!IsLegalTopicName(r.topic)) continue;
         c->reassignments.push_back({r.topic, r.partition, r.replicas,
                                     r.adding_replicas, r.removing_replicas});
       }
       c->reassignments_error.clear();
     } else {
-      c->reassignments_error = std::string(re.status().message());
+      RecordError("list_partition_reassignments", re.status());
+      c->reassignments_error = ValidUtf8(re.status().message());
     }
   } else {
     c->reassignments_error = "the KRaft quorum is unknown";
@@ -225,8 +308,9 @@ bool Poller::PollController(ClusterMetadata* c) {
   auto api = local_.ApiVersions(Deadline());
   c->local.address = options_.local_address;
   c->local.answered = api.ok();
-  c->local.error = api.ok() ? "" : std::string(api.status().message());
+  c->local.error = api.ok() ? "" : ValidUtf8(api.status().message());
   if (!api.ok()) {
+    RecordError("api_versions", api.status());
     c->quorum.reset();
     c->quorum_error = "the local controller does not answer";
     return false;
@@ -251,6 +335,9 @@ void Poller::PollOnce() {
   // What cannot be learned now keeps its last value. The partitions are
   // shared, not copied.
   Snapshot next = *prev;
+  // The failed run this poll may end ("answers again after" it).
+  const MonoTime outage_start =
+      failing_since_ == MonoTime::InfinitePast() ? start : failing_since_;
   ClusterMetadata& c = next.cluster;
   const bool fresh =
       options_.roles.broker ? PollBroker(&c) : PollController(&c);
@@ -263,6 +350,13 @@ void Poller::PollOnce() {
     error = absl::StrCat("quorum: ", c.quorum_error);
   }
   next.last_error = error;
+  if (error.empty()) {
+    failing_since_ = MonoTime::InfinitePast();
+  } else if (failing_since_ == MonoTime::InfinitePast()) {
+    failing_since_ = start;
+  }
+  const MonoTime waited_since =
+      prev->has_data() ? outage_start : first_attempt_;
   if (error != last_logged_error_) {
     if (!error.empty()) {
       spdlog::warn("poll: {}", error);
@@ -271,10 +365,9 @@ void Poller::PollOnce() {
           "poll: {} after {}; cluster {}, quorum leader {} (epoch {}), "
           "brokers [{}], {} partitions (metadata from {})",
           prev->has_data() ? "answers again" : "connected",
-          absl::FormatDuration(absl::Trunc(start - first_attempt_,
-                                           absl::Milliseconds(1))),
-          c.cluster_id, c.controller_id,
-          c.quorum ? c.quorum->leader_epoch : -1,
+          absl::FormatDuration(
+              absl::Trunc(start - waited_since, absl::Milliseconds(1))),
+          c.cluster_id, c.controller_id, c.quorum ? c.quorum->leader_epoch : -1,
           absl::StrJoin(c.brokers, ","), c.partitions.size(),
           c.metadata_answered_by.empty() ? "-" : c.metadata_answered_by);
     }
@@ -295,6 +388,15 @@ void Poller::PollOnce() {
     next.taken_mono = start;
   }
   next.traffic.wire = local_.Traffic();
+  if (quorum_fallback_ != nullptr) {
+    // The controller listener's requests are load on Kafka too.
+    for (const auto& [key, t] : quorum_fallback_->Traffic()) {
+      wire::ApiTraffic& sum = next.traffic.wire[key];
+      sum.requests += t.requests;
+      sum.bytes_sent += t.bytes_sent;
+      sum.bytes_received += t.bytes_received;
+    }
+  }
   if (configs_ != nullptr) next.traffic.librdkafka = configs_->Traffic();
   next.traffic.since = first_attempt_wall_;
   const size_t table_bytes = c.partitions.MemoryBytes();
@@ -302,6 +404,9 @@ void Poller::PollOnce() {
     std::lock_guard<std::mutex> lock(publish_mu_);
     FillConfigsAndAssess(&next);
     next.completed_mono = clock_.Monotonic();
+    if (options_.stats != nullptr) {
+      options_.stats->RecordPoll(next.completed_mono - start);
+    }
     store_.Publish(std::move(next));
   }
   // The previous table (and the answer it was decoded from) are free now,

@@ -32,6 +32,7 @@
 #include "agent/base/clock.h"
 #include "agent/base/sync.h"
 #include "agent/sidecar/kafka_wire.h"
+#include "agent/sidecar/metrics.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 #include "agent/sidecar/topic_configs.h"
@@ -49,13 +50,23 @@ struct PollerOptions {
   absl::Duration request_timeout = absl::Seconds(2);
   // Every topic is asked for at least this often (see above).
   absl::Duration all_topics_every = absl::Seconds(30);
+  // Where each poll's duration and its failed Kafka requests are recorded;
+  // may be null.
+  PollStats* stats = nullptr;
 };
 
 class Poller {
  public:
   // `configs` may be null (a controller-only pod has no topics to ask about).
+  // `quorum_fallback` (may be null): a combined broker+controller pod's own
+  // controller listener, asked for the quorum when the local broker cannot
+  // forward DescribeQuorum. A broker keeps forwarding to the active
+  // controller it knew until its request times out (request.timeout.ms, 30 s
+  // by default), so when that controller hangs every broker's answer waits,
+  // although the other controllers elected a new leader seconds later.
   Poller(wire::KafkaWire& local, TopicConfigs* configs, Clock& clock,
-         SnapshotStore& store, PollerOptions options);
+         SnapshotStore& store, PollerOptions options,
+         wire::KafkaWire* quorum_fallback = nullptr);
 
   // One poll: ask the local node (see above), assess, publish. What could not
   // be learned keeps its last known value (which ages with the snapshot) and
@@ -84,12 +95,15 @@ class Poller {
   // The topics to ask for (empty: all), given the previous poll's data.
   bool AskAllTopics(const ClusterMetadata& prev, MonoTime now,
                     std::vector<std::string>* topics) const;
+  // Counts a failed request in options_.stats (when set).
+  void RecordError(absl::string_view request, const absl::Status& status);
   // Sets min.insync.replicas and config errors from TopicConfigs, and the
   // assessment for this pod's node.
   void FillConfigsAndAssess(Snapshot* s);
   absl::Time Deadline() const { return absl::Now() + options_.request_timeout; }
 
   wire::KafkaWire& local_;
+  wire::KafkaWire* quorum_fallback_;
   TopicConfigs* configs_;
   Clock& clock_;
   SnapshotStore& store_;
@@ -102,11 +116,22 @@ class Poller {
   absl::Time first_attempt_wall_ = absl::InfinitePast();
   // When the latest request for all topics started.
   MonoTime all_topics_mono_ = MonoTime::InfinitePast();
+  // Whether the last quorum came from `quorum_fallback_` (the broker could
+  // not forward), and for how many polls in a row.
+  bool quorum_via_controller_ = false;
+  int polls_via_controller_ = 0;
+  // When the current run of failed polls began (for "answers again after").
+  MonoTime failing_since_ = MonoTime::InfinitePast();
 };
+
+// Whether Kafka could have named a topic so: 1-249 of [a-zA-Z0-9._-], not
+// "." or "..".
+bool IsLegalTopicName(absl::string_view name);
 
 // Builds the partitions table straight from a Metadata answer as the wire
 // client decodes it: no per-partition allocation. Topics with an error
-// (being created or deleted, or unknown) are left out.
+// (being created or deleted, or unknown) or an illegal name (a garbled
+// answer: never passed on) are left out.
 class MetadataTableBuilder : public wire::MetadataTopicVisitor {
  public:
   void Reserve(size_t topics, size_t partitions, size_t nodes) {
@@ -122,7 +147,7 @@ class MetadataTableBuilder : public wire::MetadataTopicVisitor {
                  absl::Span<const int32_t> offline_replicas) override;
   // Topic `t` of `from`, as it was (a topic not asked for this time).
   void Keep(const Partitions& from, uint32_t t) { builder_.CopyTopic(from, t); }
-  // Topics that came with an error, by name.
+  // Topics that came with an error, by name (legal names only).
   const std::vector<std::pair<std::string, int16_t>>& topic_errors() const {
     return topic_errors_;
   }
@@ -130,12 +155,12 @@ class MetadataTableBuilder : public wire::MetadataTopicVisitor {
 
  private:
   PartitionsBuilder builder_;
-  bool skipping_ = false;  // the current topic came with an error
+  bool skipping_ = false;  // the current topic is left out
   std::vector<std::pair<std::string, int16_t>> topic_errors_;
 };
 
 // The wire client's Metadata answer (its topics built into `partitions`) as
-// the agent's cluster data.
+// the agent's cluster data; the cluster id made valid UTF-8.
 void ApplyMetadata(const wire::MetadataInfo& md, Partitions partitions,
                    ClusterMetadata* c);
 // The wire client's DescribeQuorum answer as the agent's quorum view.

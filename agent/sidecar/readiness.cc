@@ -58,6 +58,22 @@ void AssessController(const ClusterMetadata& c, int32_t node,
                                        " < high watermark ", q.high_watermark));
     return;
   }
+  // A leader without a caught-up majority cannot commit: Kafka resigns it
+  // only after 1.5 fetch timeouts; say so as soon as its own answer shows it.
+  int caught_up = 0;
+  for (const QuorumReplica& v : q.voters) {
+    const std::optional<int64_t> l = QuorumLagMs(q, v);
+    if (l.has_value() && *l < limit) ++caught_up;
+  }
+  const int needed = Majority(static_cast<int>(q.voters.size()));
+  if (caught_up < needed) {
+    a->controller_reason = absl::StrCat(
+        "the KRaft quorum has no caught-up majority: ", caught_up, " of ",
+        q.voters.size(), " voters within ", Ms(limit), " of leader ",
+        q.leader_id, " (a quorum needs ", needed, ", epoch ", q.leader_epoch,
+        ")");
+    return;
+  }
   a->controller_ok = true;
   a->controller_reason =
       node == q.leader_id
@@ -142,7 +158,9 @@ void AssessBroker(const ClusterMetadata& c, int32_t node, bool is_voter,
 }  // namespace
 
 NodeRoles RolesOf(const Identity& identity) {
-  return {identity.node_id, identity.is_broker, identity.is_controller};
+  NodeRoles r{identity.node_id, identity.is_broker, identity.is_controller, {}};
+  for (const Voter& v : identity.voters) r.voter_ids.push_back(v.node_id);
+  return r;
 }
 
 std::optional<int64_t> QuorumLagMs(const QuorumView& q, const QuorumReplica& r) {
@@ -180,6 +198,8 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
   Assessment a;
   a.roles = roles;
   const int32_t node = roles.node_id;
+  a.restart = EvaluateRestartSafety(cluster, node, roles.voter_ids, options,
+                                    kMaxAtRiskListed);
   PartitionCounts& c = a.counts;
   c.reassignments = static_cast<int32_t>(cluster.reassignments.size());
   const Partitions& ps = cluster.partitions;
@@ -192,11 +212,7 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
     if (p.HasReplica(node)) {
       ++c.replicas_hosted;
       if (leader >= 0 && !Contains(isr, node)) {
-        const Reassignment* r =
-            cluster.reassignments.empty()
-                ? nullptr
-                : cluster.ReassignmentOf(p.topic(), p.partition());
-        if (r != nullptr && Contains(r->adding, node)) {
+        if (cluster.BeingAdded(p.topic(), p.partition(), node)) {
           ++c.reassigning_here;  // still copying: not a lagging replica
         } else {
           ++c.not_in_isr;
@@ -230,9 +246,11 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
   a.ready = true;
   std::vector<std::string> summary;
   if (roles.broker) {
+    // A replica still being added is hosted but not (yet) in the ISR.
+    const int in_isr = c.replicas_hosted - c.reassigning_here;
     summary.push_back(absl::StrCat(
-        "broker ", node, " is registered and in the ISR of all its ",
-        c.replicas_hosted, " partitions with an online leader",
+        "broker ", node, " is registered and in the ISR of all its ", in_isr,
+        in_isr == 1 ? " partition" : " partitions", " with an online leader",
         c.reassigning_here > 0
             ? absl::StrCat(" (", c.reassigning_here,
                            " more still being added by a reassignment)")
@@ -258,7 +276,7 @@ RestartSafety EvaluateRestartSafety(const ClusterMetadata& cluster,
     if (s.at_risk_count++ >= max_listed) continue;
     rows.push_back(p.index());
     s.at_risk.push_back(
-        {p.index(), after,
+        {p.ToState(), after,
          after == 0 ? "offline: no in-sync replica would be left"
                     : absl::StrCat("under min.insync.replicas (", after, " < ",
                                    min_isr, ")")});
@@ -287,6 +305,17 @@ RestartSafety EvaluateRestartSafety(const ClusterMetadata& cluster,
     s.quorum_reason = absl::StrCat("controller ", node,
                                    " is a voter and the quorum is unknown: ",
                                    cluster.quorum_error);
+  } else if (!cluster.quorum.has_value() || cluster.quorum->leader_id < 0) {
+    // A broker: without an active controller nobody moves its leaderships
+    // or shrinks its ISRs when it stops, so its partitions go offline.
+    s.quorum_at_risk = true;
+    s.quorum_reason = absl::StrCat(
+        "the KRaft quorum ",
+        cluster.quorum.has_value()
+            ? "has no leader"
+            : absl::StrCat("is unknown (", cluster.quorum_error, ")"),
+        ": no active controller would move broker ", node,
+        "'s partition leaderships");
   }
 
   std::vector<std::string> risks;

@@ -23,6 +23,9 @@ struct NodeRoles {
   int32_t node_id = -1;
   bool broker = true;
   bool controller = false;
+  // The voters the pod's config names (controller.quorum.voters): for the
+  // quorum rule of restart safety when the quorum itself is unknown.
+  std::vector<int32_t> voter_ids;
 };
 
 NodeRoles RolesOf(const Identity& identity);
@@ -52,6 +55,29 @@ struct PartitionCounts {
   int32_t reassignments = 0;  // in the cluster
 };
 
+// A partition that stopping a node would leave offline or under its
+// min.insync.replicas: a copy (a judgement may outlive its snapshot).
+struct PartitionAtRisk {
+  PartitionState partition;
+  int32_t isr_after = 0;
+  std::string reason;
+};
+
+// Partitions at risk a restart-safety answer lists (CheckRestartSafety, the
+// assessment, /prestop); it counts them all. Keeps answers small at any size.
+inline constexpr size_t kMaxAtRiskListed = 100;
+
+struct RestartSafety {
+  bool safe = true;
+  std::string reason;
+  // The first `max_listed` partitions at risk, and how many there are.
+  std::vector<PartitionAtRisk> at_risk;
+  size_t at_risk_count = 0;
+  // The quorum rule, when `node` is a voter.
+  bool quorum_at_risk = false;
+  std::string quorum_reason;
+};
+
 // This pod's node as one poll saw it (DESIGN.md):
 // - kafka.broker: the broker answers on its own listener, the controllers'
 //   view has it registered and unfenced, and its metadata is current (it has
@@ -77,9 +103,14 @@ struct Assessment {
   // How far this node's copy of the metadata log is behind the leader's, ms
   // (-1: unknown).
   int64_t metadata_lag_ms = -1;
+  // EvaluateRestartSafety(cluster, roles.node_id, roles.voter_ids, ...,
+  // kMaxAtRiskListed): whether this node may stop now (partitions and the
+  // quorum rule). Kept here so /metrics and /prestop need no pass over the
+  // partitions.
+  RestartSafety restart;
 };
 
-// One pass over the partitions.
+// One pass over the partitions for readiness, one for restart safety.
 Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
                   const ReadinessOptions& options = ReadinessOptions());
 
@@ -87,23 +118,6 @@ Assessment Assess(const ClusterMetadata& cluster, const NodeRoles& roles,
 // minus `r`'s (ms). Without timestamps (DescribeQuorum v0): 0 when its log
 // end offset reached the high watermark, else nullopt.
 std::optional<int64_t> QuorumLagMs(const QuorumView& q, const QuorumReplica& r);
-
-struct PartitionAtRisk {
-  uint32_t row = 0;  // in the cluster's partitions
-  int32_t isr_after = 0;
-  std::string reason;
-};
-
-struct RestartSafety {
-  bool safe = true;
-  std::string reason;
-  // The first `max_listed` partitions at risk, and how many there are.
-  std::vector<PartitionAtRisk> at_risk;
-  size_t at_risk_count = 0;
-  // The quorum rule, when `node` is a voter.
-  bool quorum_at_risk = false;
-  std::string quorum_reason;
-};
 
 // Stopping `node` is unsafe when a partition it is in-sync for would be left
 // with no in-sync replica, or with fewer than its min.insync.replicas; or,

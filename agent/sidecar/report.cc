@@ -163,6 +163,21 @@ v1::Partition PartitionProto(const PartitionRef& p) {
   return out;
 }
 
+v1::Partition PartitionProto(const PartitionState& p) {
+  v1::Partition out;
+  out.set_topic(p.topic);
+  out.set_partition(p.partition);
+  out.set_leader(p.leader);
+  for (int32_t r : p.replicas) out.add_replicas(r);
+  for (int32_t r : p.isr) out.add_isr(r);
+  out.set_min_insync_replicas(p.min_isr);
+  out.set_under_replicated(p.isr.size() < p.replicas.size());
+  out.set_under_min_isr(p.min_isr > 0 &&
+                        static_cast<int32_t>(p.isr.size()) < p.min_isr);
+  out.set_offline(p.leader < 0);
+  return out;
+}
+
 v1::AgentStatus BuildAgentStatus(const StatusContext& ctx,
                                  const Snapshot& snapshot,
                                  const HealthReport& health) {
@@ -369,7 +384,7 @@ absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
   out.set_reason(safety.reason);
   for (const PartitionAtRisk& r : safety.at_risk) {
     v1::PartitionAtRisk* pr = out.add_at_risk();
-    FillPartition(snapshot.cluster.partitions[r.row], pr->mutable_partition());
+    *pr->mutable_partition() = PartitionProto(r.partition);
     pr->set_isr_after(r.isr_after);
     pr->set_reason(r.reason);
   }
@@ -378,6 +393,31 @@ absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
   out.set_quorum_at_risk(safety.quorum_at_risk);
   out.set_quorum_reason(safety.quorum_reason);
   *out.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
+  return out;
+}
+
+v1::CheckRestartSafetyResponse BuildRestartWait(const PrestopResult& result,
+                                                const Snapshot& snapshot) {
+  v1::CheckRestartSafetyResponse out;
+  out.set_node_id(result.node);
+  out.set_safe(result.safe());
+  out.set_reason(result.Line());
+  for (const PartitionAtRisk& r : result.last.at_risk) {
+    v1::PartitionAtRisk* pr = out.add_at_risk();
+    *pr->mutable_partition() = PartitionProto(r.partition);
+    pr->set_isr_after(r.isr_after);
+    pr->set_reason(r.reason);
+  }
+  out.set_at_risk_count(static_cast<int32_t>(std::min<size_t>(
+      std::max(result.last.at_risk_count, result.last.at_risk.size()),
+      std::numeric_limits<int32_t>::max())));
+  out.set_quorum_at_risk(result.last.quorum_at_risk);
+  out.set_quorum_reason(result.last.quorum_reason);
+  if (snapshot.has_data()) {
+    *out.mutable_snapshot_time() = TimestampProto(snapshot.taken_at);
+  }
+  *out.mutable_waited() = DurationProto(result.waited);
+  out.set_timed_out(result.outcome == PrestopOutcome::kTimedOut);
   return out;
 }
 

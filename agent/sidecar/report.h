@@ -11,13 +11,13 @@
 #include "absl/time/time.h"
 #include "agent/sidecar/health.h"
 #include "agent/base/identity.h"
+#include "agent/sidecar/prestop.h"
 #include "agent/sidecar/readiness.h"
 #include "agent/sidecar/snapshot.h"
 #include "kafka_agent/v1/agent.pb.h"
 
 namespace kafka_agent {
 
-namespace v1 = ::kafka_agent::v1;
 
 // Limits that keep every answer well inside gRPC's default 4 MiB message
 // size, whatever the cluster's size.
@@ -25,8 +25,8 @@ namespace v1 = ::kafka_agent::v1;
 inline constexpr int32_t kMaxPageSize = 10000;
 // A page ends before its encoded size passes this (long topic names).
 inline constexpr size_t kMaxPageBytes = 2 << 20;
-// Partitions at risk a CheckRestartSafety answer lists (it counts them all).
-inline constexpr size_t kMaxAtRiskListed = 100;
+// Partitions at risk a CheckRestartSafety answer lists: kMaxAtRiskListed
+// (readiness.h).
 // The gRPC server's message limits: requests are small; answers are bounded
 // by the limits above.
 inline constexpr int kServerMaxReceiveBytes = 1 << 20;
@@ -41,6 +41,7 @@ struct StatusContext {
 
 v1::Identity IdentityProto(const Identity& id);
 v1::Partition PartitionProto(const PartitionRef& p);
+v1::Partition PartitionProto(const PartitionState& p);
 
 // GetStatus's answer, given the health the server evaluated now (its age and
 // serving states).
@@ -70,6 +71,11 @@ absl::Status ParsePageToken(absl::string_view token, std::string* topic,
 absl::StatusOr<v1::CheckRestartSafetyResponse> BuildRestartSafety(
     const StatusContext& ctx, const Snapshot& snapshot,
     const HealthReport& health, const v1::CheckRestartSafetyRequest& request);
+
+// CheckRestartSafety's answer after a wait (request.wait) that ended safe or
+// at its timeout; `snapshot` is the one it ended on.
+v1::CheckRestartSafetyResponse BuildRestartWait(const PrestopResult& result,
+                                                const Snapshot& snapshot);
 
 }  // namespace kafka_agent
 

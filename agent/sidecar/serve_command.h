@@ -23,6 +23,7 @@ namespace kafka_agent {
 struct ServeOptions {
   IdentityOptions identity;
   std::string grpc_listen;
+  std::string http_listen;  // empty: no HTTP side port
   std::string bootstrap;
   bool bootstrap_set = false;  // false: the default, the pod's own node
   absl::Duration poll_interval = absl::Seconds(2);

@@ -167,6 +167,85 @@ HealthCheckResponse Response(HealthCheckResponse::ServingStatus s) {
   return r;
 }
 
+// CheckRestartSafety with `wait`: one wait in the PrestopGate, finished from
+// the gate's thread (or at once), cancelled when the client goes away.
+class RestartWaitReactor : public grpc::ServerUnaryReactor {
+ public:
+  RestartWaitReactor(PrestopGate& gate, SnapshotStore& store,
+                     v1::CheckRestartSafetyResponse* response)
+      : gate_(gate), store_(store), response_(response),
+        state_(std::make_shared<State>()) {}
+
+  // Starts the wait. The reactor may be deleted by the time this returns
+  // (the answer can come, and the RPC end, before Begin returns), so only
+  // locals are used after Begin.
+  static void Start(RestartWaitReactor* self, PrestopGate::Request request) {
+    PrestopGate& gate = self->gate_;
+    std::shared_ptr<State> state = self->state_;
+    auto id = gate.Begin(std::move(request), [self, state](const PrestopResult& r) {
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        state->done = true;
+      }
+      self->Answer(r);
+    });
+    if (!id.ok()) {
+      self->Finish(ToGrpc(id.status()));
+      return;
+    }
+    bool cancel = false;
+    {
+      std::lock_guard<std::mutex> lock(state->mu);
+      if (!state->done) {
+        state->id = *id;
+        cancel = state->cancelled;
+      }
+    }
+    if (cancel) gate.Cancel(*id);
+  }
+
+  void OnCancel() override {
+    uint64_t id = 0;
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      state_->cancelled = true;
+      if (!state_->done) id = state_->id;
+    }
+    if (id != 0) gate_.Cancel(id);
+  }
+
+  void OnDone() override { delete this; }
+
+ private:
+  struct State {
+    std::mutex mu;
+    uint64_t id = 0;  // 0 until Begin returned
+    bool done = false;
+    bool cancelled = false;
+  };
+
+  void Answer(const PrestopResult& r) {
+    switch (r.outcome) {
+      case PrestopOutcome::kSafe:
+      case PrestopOutcome::kTimedOut:
+        *response_ = BuildRestartWait(r, *store_.Get());
+        Finish(grpc::Status::OK);
+        return;
+      case PrestopOutcome::kAgentStopping:
+        Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, r.Line()));
+        return;
+      case PrestopOutcome::kClientGone:
+        Finish(grpc::Status(grpc::StatusCode::CANCELLED, r.Line()));
+        return;
+    }
+  }
+
+  PrestopGate& gate_;
+  SnapshotStore& store_;
+  v1::CheckRestartSafetyResponse* response_;
+  std::shared_ptr<State> state_;
+};
+
 }  // namespace
 
 class StatusBroadcaster : public Streams<StatusWriter> {};
@@ -241,12 +320,13 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
  public:
   KafkaAgentService(const StatusContext& ctx, SnapshotStore& store,
                     AgentServer& server, Clock& clock,
-                    StatusBroadcaster& broadcaster)
+                    StatusBroadcaster& broadcaster, PrestopGate* gate)
       : ctx_(ctx),
         store_(store),
         server_(server),
         clock_(clock),
-        broadcaster_(broadcaster) {}
+        broadcaster_(broadcaster),
+        gate_(gate) {}
 
   grpc::ServerUnaryReactor* GetStatus(grpc::CallbackServerContext* context,
                                       const v1::GetStatusRequest*,
@@ -285,6 +365,7 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
       grpc::CallbackServerContext* context,
       const v1::CheckRestartSafetyRequest* request,
       v1::CheckRestartSafetyResponse* response) override {
+    if (request->wait()) return WaitForRestartSafety(context, request, response);
     auto r = BuildRestartSafety(ctx_, *store_.Get(), server_.CurrentHealth(),
                                 *request);
     auto* reactor = context->DefaultReactor();
@@ -294,6 +375,35 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
   }
 
  private:
+  grpc::ServerUnaryReactor* WaitForRestartSafety(
+      grpc::CallbackServerContext* context,
+      const v1::CheckRestartSafetyRequest* request,
+      v1::CheckRestartSafetyResponse* response) {
+    absl::Duration timeout = kPrestopDefaultTimeout;
+    if (request->has_timeout()) {
+      timeout = absl::Seconds(request->timeout().seconds()) +
+                absl::Nanoseconds(request->timeout().nanos());
+    }
+    absl::Status bad = CheckPrestopTimeout(
+        timeout, absl::StrCat("timeout ", absl::FormatDuration(timeout)));
+    if (gate_ == nullptr || !bad.ok()) {
+      auto* reactor = context->DefaultReactor();
+      reactor->Finish(gate_ == nullptr
+                          ? grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                                         "this agent cannot wait")
+                          : ToGrpc(bad));
+      return reactor;
+    }
+    PrestopGate::Request wait;
+    wait.node = request->has_node_id() ? request->node_id()
+                                       : ctx_.identity->node_id;
+    wait.timeout = timeout;
+    wait.who = absl::StrCat("CheckRestartSafety from ", context->peer());
+    auto* reactor = new RestartWaitReactor(*gate_, store_, response);
+    RestartWaitReactor::Start(reactor, std::move(wait));
+    return reactor;
+  }
+
   v1::AgentStatus Build() {
     std::shared_ptr<const Snapshot> snap = store_.Get();
     return BuildAgentStatus(ctx_, *snap, server_.CurrentHealth());
@@ -304,6 +414,7 @@ class KafkaAgentService final : public v1::KafkaAgent::CallbackService {
   AgentServer& server_;
   Clock& clock_;
   StatusBroadcaster& broadcaster_;
+  PrestopGate* const gate_;
 };
 
 AgentServer::AgentServer(const Identity& identity, SnapshotStore& store,
@@ -320,8 +431,8 @@ AgentServer::AgentServer(const Identity& identity, SnapshotStore& store,
   status_ctx_.bootstrap = options_.bootstrap;
   status_ctx_.poll_interval = options_.poll_interval;
   health_service_ = std::make_unique<HealthService>(*this);
-  service_ = std::make_unique<KafkaAgentService>(status_ctx_, store_, *this,
-                                                 clock_, *broadcaster_);
+  service_ = std::make_unique<KafkaAgentService>(
+      status_ctx_, store_, *this, clock_, *broadcaster_, options_.gate);
 }
 
 AgentServer::~AgentServer() = default;

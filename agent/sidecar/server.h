@@ -20,6 +20,7 @@
 #include "agent/base/identity.h"
 #include "agent/base/sync.h"
 #include "agent/sidecar/health.h"
+#include "agent/sidecar/prestop.h"
 #include "agent/sidecar/report.h"
 #include "agent/sidecar/snapshot.h"
 
@@ -39,6 +40,9 @@ class AgentServer {
     std::string listen = "0.0.0.0:50051";
     std::string bootstrap;
     absl::Duration poll_interval = absl::Seconds(2);
+    // Where CheckRestartSafety with `wait` waits; null: such calls are
+    // UNIMPLEMENTED.
+    PrestopGate* gate = nullptr;
   };
 
   AgentServer(const Identity& identity, SnapshotStore& store, Clock& clock,

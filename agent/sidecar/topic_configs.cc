@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "agent/base/logging.h"
+#include "agent/base/utf8.h"
 
 namespace kafka_agent {
 
@@ -80,9 +81,12 @@ bool TopicConfigs::RefreshOnce() {
     auto got = admin_.FetchMinInsyncReplicas(batch, options_.request_timeout);
     std::lock_guard<std::mutex> lock(mu_);
     if (!got.ok()) {
-      const std::string error = absl::StrCat(
+      if (options_.stats != nullptr) {
+        options_.stats->RecordError("describe_configs", got.status().code());
+      }
+      const std::string error = ValidUtf8(absl::StrCat(
           "min.insync.replicas unknown for ", batch.size(), " topic(s): ",
-          got.status().message());
+          got.status().message()));
       changed |= error != call_error_;
       call_error_ = error;
       if (logged_.insert(call_error_).second) {
@@ -105,7 +109,7 @@ bool TopicConfigs::RefreshOnce() {
         e.error.clear();
       } else {
         const std::string error =
-            err != got->errors.end() ? err->second
+            err != got->errors.end() ? ValidUtf8(err->second)
                                      : "no min.insync.replicas in the answer";
         changed |= e.error != error;
         e.error = error;

@@ -19,6 +19,7 @@
 #include "agent/base/sync.h"
 #include "agent/sidecar/cluster.h"
 #include "agent/sidecar/kafka_admin.h"
+#include "agent/sidecar/metrics.h"
 
 namespace kafka_agent {
 
@@ -32,6 +33,8 @@ struct TopicConfigOptions {
   absl::Duration request_timeout = absl::Seconds(2);
   // Topics per DescribeConfigs request, so no request or answer is too large.
   size_t batch_size = 500;
+  // Where failed DescribeConfigs requests are counted; may be null.
+  PollStats* stats = nullptr;
 };
 
 class TopicConfigs {

@@ -86,7 +86,7 @@ ClusterMetadata Frame() {
   return c;
 }
 
-const NodeRoles kRoles = {kNode, true, true};
+const NodeRoles kRoles = {kNode, true, true, {0, 1, 2}};
 
 // --- Compact: today's code ---------------------------------------------------
 

@@ -500,7 +500,7 @@ for pod in kafka-0 kafka-1; do
 done
 say "both agents list 3 under-replicated partitions; kafka-0 and kafka-1 stay Ready (in the API):"
 say "kafka-agent status --addr $(agent_dns_addr kafka-0) --topic test --under-replicated"
-client "${AGENT}" status --addr "$(agent_dns_addr kafka-0)" --topic test --under-replicated | sed '1,/^$/d' | show
+client "${AGENT}" status --addr "$(agent_dns_addr kafka-0)" --topic test --under-replicated | show
 check_restart kafka-0 1
 if ((VERDICT_RC != 1)) || [[ ${VERDICT} != UNSAFE* ]]; then
   fail "check-restart --node-id 1 should be UNSAFE (exit 1); got exit ${VERDICT_RC}: ${VERDICT}"

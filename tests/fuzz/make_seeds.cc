@@ -1,6 +1,7 @@
-// Writes the seed corpus of wire_decode_fuzzer (tests/fuzz/corpus/wire_decode):
+// Writes the seed corpora of wire_decode_fuzzer (tests/fuzz/corpus/wire_decode:
 // each file is the selector byte of wire_decode_fuzzer.cc followed by a golden
-// response body from tests/unit/sidecar/kafka_golden.h. Not built by CMake;
+// response body from tests/unit/sidecar/kafka_golden.h) and of snapshot_fuzzer
+// (tests/fuzz/corpus/snapshot). Not built by CMake;
 // run from the repository root after changing the golden bytes:
 //   g++ -std=c++17 -I. tests/fuzz/make_seeds.cc -o /tmp/make_seeds &&
 //   /tmp/make_seeds
@@ -16,7 +17,21 @@ void W(int sel, const char* name, const std::string& body) {
   f.put(static_cast<char>(sel));
   f << body;
 }
+// snapshot_fuzzer: roles/node byte, 2-byte Metadata length, Metadata v12,
+// DescribeQuorum v2.
+void S(int roles, const char* name, const std::string& md,
+       const std::string& quorum) {
+  std::ofstream f(std::string("tests/fuzz/corpus/snapshot/") + name,
+                  std::ios::binary);
+  f.put(static_cast<char>(roles));
+  f.put(static_cast<char>(md.size() >> 8));
+  f.put(static_cast<char>(md.size() & 0xff));
+  f << md << quorum;
+}
 int main() {
+  S(0x10, "combined-node-0", MetadataV12(), DescribeQuorumV2());
+  S(0x01, "broker-node-1", MetadataV12(), DescribeQuorumV2());
+  S(0x0a, "controller-node-2", MetadataV12(), DescribeQuorumV1());
   W(3, "api-versions-v3", ApiVersionsV3());
   W(4, "api-versions-v4", ApiVersionsV3());
   W(4, "api-versions-unsupported", ApiVersionsUnsupportedV0());

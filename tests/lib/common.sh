@@ -58,8 +58,9 @@
 #   free_port               a free TCP port on 127.0.0.1
 #   python_with_yaml        prints a python3 that has PyYAML (status 1: none)
 #   health_of ADDR SERVICE [RUNNER...]
-#                           SERVING, NOT_SERVING or ERROR, as the kubelet's
-#                           gRPC probe sees it (RUNNER: e.g. pods_node_exec)
+#                           SERVING, NOT_SERVING, NOT_FOUND (the server does
+#                           not know SERVICE) or ERROR, as the kubelet's gRPC
+#                           probe sees it (RUNNER: e.g. pods_node_exec)
 #   isr_view                stdin `kafka-agent status --json`; stdout the ISR
 #                           of each partition, sorted ids: "0,1,2 0,1,2"
 
@@ -414,6 +415,8 @@ health_of() {
     echo SERVING
   elif [[ ${out} == *NOT_SERVING* ]]; then
     echo NOT_SERVING
+  elif [[ ${out} == *"code = NotFound"* ]]; then
+    echo NOT_FOUND
   else
     echo ERROR
   fi

@@ -31,6 +31,9 @@ INIT = "kafka-agent-init"
 SIDECAR = "kafka-agent"
 KAFKA = "kafka"
 GRPC_PORT = 50051
+HTTP_PORT = 9401
+# What Kafka's controlled shutdown gets after the preStop wait, at least.
+SHUTDOWN_BUDGET = 60
 # Identity settings both agent containers must agree on (init renders the
 # config for a node, serve answers for the same node).
 IDENTITY_ENV = ("KAFKA_HEADLESS_SERVICE", "KAFKA_CLUSTER_DOMAIN",
@@ -93,8 +96,52 @@ def literal(container, name):
     return None if e is None or "value" not in e else str(e["value"])
 
 
+def parse_timeout(text):
+    """Seconds of a /prestop ?timeout= value (the agent's grammar: Go-style
+    durations such as 300s, 5m, 1m30s, or whole seconds); None if malformed."""
+    if re.fullmatch(r"\d+", text or ""):
+        return int(text)
+    parts = re.findall(r"(\d+(?:\.\d+)?)(h|ms|m|s)", text or "")
+    if not parts or "".join(n + u for n, u in parts) != text:
+        return None
+    scale = {"h": 3600, "m": 60, "s": 1, "ms": 0.001}
+    return sum(float(n) * scale[u] for n, u in parts)
+
+
 def mounts(container):
     return {m["mountPath"]: m for m in container.get("volumeMounts", []) or []}
+
+
+def late_references(container):
+    """$(VAR) references in env values that the kubelet leaves as they are:
+    it expands a reference only from the variables listed before it (service
+    links are off), and $$(VAR) is an escape. Returns "NAME -> VAR" strings."""
+    seen, late = set(), []
+    for e in container.get("env", []) or []:
+        value = str(e.get("value", ""))
+        for m in re.finditer(r"(\$+)\(([A-Za-z_][A-Za-z0-9_]*)\)", value):
+            if len(m.group(1)) % 2 == 1 and m.group(2) not in seen:
+                late.append(f"{e['name']} -> {m.group(2)}")
+        seen.add(e["name"])
+    return late
+
+
+def is_tls(protocol):
+    return protocol in ("SSL", "SASL_SSL")
+
+
+def sidecar_listener(sts):
+    """The listener a StatefulSet's sidecar asks: (kind, protocol, port
+    variable, port). A broker asks its broker listener, a controller-only
+    pod its controller listener."""
+    side = containers(sts).get(SIDECAR, {})
+    if roles_of(sts) == "controller":
+        return ("controller",
+                literal(side, "KAFKA_CONTROLLER_SECURITY_PROTOCOL") or "PLAINTEXT",
+                "KAFKA_CONTROLLER_PORT",
+                literal(side, "KAFKA_CONTROLLER_PORT") or "29093")
+    return ("broker", literal(side, "KAFKA_BROKER_SECURITY_PROTOCOL") or "PLAINTEXT",
+            "KAFKA_BROKER_PORT", literal(side, "KAFKA_BROKER_PORT") or "9092")
 
 
 def main():
@@ -307,6 +354,40 @@ def check_statefulset(docs, sts, others, args, c, prefix=""):
     check("KAFKA_AGENT_GRPC_LISTEN (if set) listens on the probed port",
           listen is None or listen.rsplit(":", 1)[-1] == str(GRPC_PORT), listen)
 
+    # --- preStop: the sidecar's /prestop gate, and the grace period around it ----
+    # Every pod: brokers wait for the ISR rule, voters for the quorum rule
+    # (a controller-only pod is in no ISR; its wait is the quorum's).
+    sports = {p.get("containerPort"): p.get("name") for p in side.get("ports", [])}
+    check(f"{SIDECAR} declares containerPort {HTTP_PORT} (the HTTP side port)",
+          HTTP_PORT in sports, sports)
+    hlisten = literal(side, "KAFKA_AGENT_HTTP_LISTEN")
+    check(f"KAFKA_AGENT_HTTP_LISTEN (if set) listens on {HTTP_PORT}, not off",
+          hlisten is None or (hlisten != "" and
+                              hlisten.rsplit(":", 1)[-1] == str(HTTP_PORT)),
+          repr(hlisten))
+    pre = ((kafka.get("lifecycle") or {}).get("preStop") or {}).get("httpGet") or {}
+    path = pre.get("path") or ""
+    check(f"kafka preStop is httpGet {HTTP_PORT} /prestop (the sidecar)",
+          pre.get("port") == HTTP_PORT and path.split("?")[0] == "/prestop"
+          and pre.get("scheme", "HTTP") == "HTTP", kafka.get("lifecycle"))
+    m = re.search(r"[?&]timeout=([^&]*)", path)
+    timeout = parse_timeout(m.group(1)) if m else None
+    check("the preStop path sets ?timeout= explicitly (0 < t <= 1h)",
+          timeout is not None and 0 < timeout <= 3600, path)
+    grace = pod.get("terminationGracePeriodSeconds") or 30
+    if timeout is not None:
+        check(f"terminationGracePeriodSeconds covers the preStop wait plus "
+              f"a controlled shutdown (>= {timeout:g} + {SHUTDOWN_BUDGET})",
+              grace >= timeout + SHUTDOWN_BUDGET,
+              f"{grace}s < {timeout:g}s + {SHUTDOWN_BUDGET}s")
+    ann = spec.get("template", {}).get("metadata", {}).get("annotations") or {}
+    if "prometheus.io/scrape" in ann:
+        check(f"scrape annotations point at the sidecar's /metrics on "
+              f"{HTTP_PORT}",
+              ann.get("prometheus.io/scrape") == "true"
+              and ann.get("prometheus.io/port") == str(HTTP_PORT)
+              and ann.get("prometheus.io/path", "/metrics") == "/metrics", ann)
+
     # --- Environment: the shapes the e2e tests parse ------------------------------
     bad_env = []
     for ctr in inits + mains:
@@ -364,6 +445,11 @@ def check_statefulset(docs, sts, others, args, c, prefix=""):
         v = literal(init, var)
         check(f"{var} (if set) is one of {', '.join(PROTOCOLS)}",
               v is None or v in PROTOCOLS, v)
+    for ctr in inits + mains:
+        late = late_references(ctr)
+        check(f"{ctr.get('name')}: every $(VAR) in env refers to a variable "
+              "listed before it (else the kubelet leaves it as is)",
+              not late, ", ".join(late))
     kenv = env_map(kafka)
     leaking = sorted(n for n in kenv if n.startswith("KAFKA_") and n not in KAFKA_JVM_ENV)
     check("the Kafka container sets no KAFKA_* server property by env "
@@ -523,6 +609,17 @@ def check_statefulset(docs, sts, others, args, c, prefix=""):
         check(f"with TLS/SASL listeners, {SIDECAR} reads its client properties "
               "from a Secret (KAFKA_AGENT_KAFKA_PROP_FILE)",
               pm is not None and "secret" in vols.get(pm["name"], {}), pf)
+    kind, proto, port_var, port = sidecar_listener(sts)
+    if is_tls(proto):
+        # The certificate names the pod's FQDN (*.<headless service>...), not
+        # localhost; and the port is the listener's.
+        bs = literal(side, "KAFKA_AGENT_BOOTSTRAP") or f"localhost:{port}"
+        host, _, bport_ = bs.rpartition(":")
+        check(f"with a TLS {kind} listener, {SIDECAR} bootstraps by the pod's "
+              f"FQDN on the {kind} port (the name its certificate carries)",
+              host == "$(POD_NAME).$(KAFKA_HEADLESS_SERVICE).$(POD_NAMESPACE)"
+                      ".svc.$(KAFKA_CLUSTER_DOMAIN)"
+              and bport_ in (f"$({port_var})", port), bs)
 
     # --- Services and ports -------------------------------------------------------------
     bport = literal(init, "KAFKA_BROKER_PORT") or "9092"
@@ -627,6 +724,14 @@ def check_topology(docs, stss, c):
             bv = literal(benv, var) or default
             cv = literal(cenv, var) or default
             c.check(f"{name} and {target} agree on {var}", bv == cv, f"{bv} vs {cv}")
+        # Each sidecar's client properties fit the listener it asks.
+        bl, cl = sidecar_listener(b), sidecar_listener(cs)
+        bpf = literal(containers(b).get(SIDECAR, {}), "KAFKA_AGENT_KAFKA_PROP_FILE")
+        cpf = literal(containers(cs).get(SIDECAR, {}), "KAFKA_AGENT_KAFKA_PROP_FILE")
+        if bl[1] != cl[1] and (bpf or cpf):
+            c.check(f"{target}: its sidecar asks a {cl[1]} listener, {name}'s a "
+                    f"{bl[1]} one: they read other client properties "
+                    "(KAFKA_AGENT_KAFKA_PROP_FILE)", bpf != cpf, f"{bpf} vs {cpf}")
         bk = env_map(containers(b).get(KAFKA, {})).get("CLUSTER_ID")
         ck = env_map(containers(cs).get(KAFKA, {})).get("CLUSTER_ID")
         c.check(f"{name} and {target} read the same CLUSTER_ID", bk == ck and bk,
@@ -733,6 +838,24 @@ MUTATIONS = [
     ("TLS listeners without a mounted keystore",
      lambda d: _set_both(d, "KAFKA_BROKER_SECURITY_PROTOCOL", "SSL"),
      "kafka mounts a Secret volume"),
+    ("grace period shorter than the preStop wait plus a shutdown",
+     lambda d: _pod(d).update(terminationGracePeriodSeconds=300),
+     "terminationGracePeriodSeconds covers the preStop wait"),
+    ("preStop calls another port",
+     lambda d: _ctr(d, KAFKA)["lifecycle"]["preStop"]["httpGet"].update(port=9402),
+     "kafka preStop is httpGet"),
+    ("preStop hook removed",
+     lambda d: _ctr(d, KAFKA).pop("lifecycle"), "kafka preStop is httpGet"),
+    ("preStop without an explicit timeout",
+     lambda d: _ctr(d, KAFKA)["lifecycle"]["preStop"]["httpGet"].update(path="/prestop"),
+     "sets ?timeout= explicitly"),
+    ("preStop timeout malformed",
+     lambda d: _ctr(d, KAFKA)["lifecycle"]["preStop"]["httpGet"].update(
+         path="/prestop?timeout=5minutes"),
+     "sets ?timeout= explicitly"),
+    ("HTTP side port turned off",
+     lambda d: _set_env(d, SIDECAR, "KAFKA_AGENT_HTTP_LISTEN", {"value": ""}),
+     "KAFKA_AGENT_HTTP_LISTEN"),
 ]
 
 # Breakages of the dedicated-controllers topology (two StatefulSets).
@@ -750,6 +873,12 @@ DEDICATED_MUTATIONS = [
      lambda d: find(d, "PodDisruptionBudget", "kafka")[0]["spec"]["selector"][
          "matchLabels"].pop("app.kubernetes.io/component"),
      "selects no pod of the other StatefulSet"),
+    ("controllers without the preStop gate (the quorum rule)",
+     lambda d: _ctr(d, KAFKA, "kafka-controller").pop("lifecycle"),
+     "kafka-controller: kafka preStop is httpGet"),
+    ("controllers' grace period shorter than their preStop wait",
+     lambda d: _pod(d, "kafka-controller").update(terminationGracePeriodSeconds=300),
+     "kafka-controller: terminationGracePeriodSeconds covers the preStop wait"),
     ("controllers' startup probe asks kafka.broker",
      lambda d: _ctr(d, KAFKA, "kafka-controller")["startupProbe"]["grpc"].update(
          service="kafka.broker"),
@@ -770,6 +899,49 @@ DEDICATED_MUTATIONS = [
 ]
 
 
+def _move_env_first(docs, ctr, name, sts="kafka"):
+    env = _ctr(docs, ctr, sts)["env"]
+    env[:] = [e for e in env if e["name"] == name] + [e for e in env if e["name"] != name]
+
+
+def _drop_env(docs, ctr, name, sts="kafka"):
+    c = _ctr(docs, ctr, sts)
+    c["env"] = [e for e in c["env"] if e["name"] != name]
+
+
+# Breakages of the TLS component (components/tls), on either topology.
+TLS_MUTATIONS = [
+    ("the sidecar's bootstrap listed before the variables it refers to",
+     lambda d: _move_env_first(d, SIDECAR, "KAFKA_AGENT_BOOTSTRAP"),
+     "refers to a variable listed before it"),
+    ("the TLS sidecar bootstraps by localhost",
+     lambda d: _set_env(d, SIDECAR, "KAFKA_AGENT_BOOTSTRAP", {"value": "localhost:9092"}),
+     "bootstraps by the pod's FQDN"),
+    ("the TLS sidecar without a bootstrap (default localhost)",
+     lambda d: _drop_env(d, SIDECAR, "KAFKA_AGENT_BOOTSTRAP"),
+     "bootstraps by the pod's FQDN"),
+    ("the TLS sidecar bootstraps on the controller port",
+     lambda d: _set_env(d, SIDECAR, "KAFKA_AGENT_BOOTSTRAP", {"value": "$(POD_NAME)."
+        "$(KAFKA_HEADLESS_SERVICE).$(POD_NAMESPACE).svc.$(KAFKA_CLUSTER_DOMAIN):"
+        "$(KAFKA_CONTROLLER_PORT)"}),
+     "bootstraps by the pod's FQDN"),
+    ("the TLS sidecar without client properties",
+     lambda d: _drop_env(d, SIDECAR, "KAFKA_AGENT_KAFKA_PROP_FILE"),
+     "reads its client properties from a Secret"),
+]
+# ... and on the dedicated-controllers topology.
+TLS_DEDICATED_MUTATIONS = [
+    ("the controllers' sidecar reads the brokers' client properties",
+     lambda d: _set_env(d, SIDECAR, "KAFKA_AGENT_KAFKA_PROP_FILE",
+                        {"value": literal(_ctr(d, SIDECAR), "KAFKA_AGENT_KAFKA_PROP_FILE")},
+                        "kafka-controller"),
+     "they read other client properties"),
+    ("the controllers' sidecar bootstraps by localhost",
+     lambda d: _drop_env(d, SIDECAR, "KAFKA_AGENT_BOOTSTRAP", "kafka-controller"),
+     "kafka-controller: with a TLS controller listener, kafka-agent bootstraps"),
+]
+
+
 def self_test(docs, args):
     import copy
     base = Checker(quiet=True)
@@ -779,9 +951,13 @@ def self_test(docs, args):
     if base.failed:
         bad.append("unmodified manifest")
         print(f"FAIL - the unmodified manifest already fails: {base.failed}")
-    mutations = MUTATIONS
-    if len(find(docs, "StatefulSet")) > 1:
-        mutations = MUTATIONS + DEDICATED_MUTATIONS
+    dedicated = len(find(docs, "StatefulSet")) > 1
+    tls = any(is_tls(literal(_ctr(docs, INIT), v) or "") for v in
+              ("KAFKA_BROKER_SECURITY_PROTOCOL", "KAFKA_CONTROLLER_SECURITY_PROTOCOL"))
+    if tls:
+        mutations = TLS_MUTATIONS + (TLS_DEDICATED_MUTATIONS if dedicated else [])
+    else:
+        mutations = MUTATIONS + (DEDICATED_MUTATIONS if dedicated else [])
     for what, mutate, phrase in mutations:
         d = copy.deepcopy(docs)
         mutate(d)

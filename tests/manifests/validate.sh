@@ -104,6 +104,16 @@ for top in base overlays/dedicated-controllers; do
   if [ -s "$work/$name.yaml" ] && ! grep -q 'KAFKA_BROKER_SECURITY_PROTOCOL' "$work/$name.yaml"; then
     fail "$name: the component did not switch the protocols"
   fi
+  # Negative controls for the component: each known breakage of it is caught.
+  if [ -s "$work/$name.yaml" ]; then
+    if "$python" "$here/check_manifests.py" --self-test "$work/$name.yaml" \
+      --expect-namespace kafka --expect-replicas 3 >"$work/self-$name.out" 2>&1; then
+      ok "negative control: check_manifests.py catches every known breakage of $name ($(tail -n 1 "$work/self-$name.out"))"
+    else
+      not_ok "negative control: check_manifests.py --self-test on $name"
+      grep -v '^ok - ' "$work/self-$name.out" | sed 's/^/    /'
+    fi
+  fi
 done
 
 # --- Negative controls: the checks above must be able to fail. -------------------
@@ -140,9 +150,9 @@ if [ -s "$ded_yaml" ]; then
   if "$python" "$here/check_manifests.py" --self-test "$ded_yaml" \
     --expect-namespace kafka --expect-replicas 3 --expect-controller-replicas 3 \
     >"$work/self-ded.out" 2>&1; then
-    pass "negative control: check_manifests.py catches every breakage of the dedicated topology ($(tail -n 1 "$work/self-ded.out"))"
+    ok "negative control: check_manifests.py catches every breakage of the dedicated topology ($(tail -n 1 "$work/self-ded.out"))"
   else
-    fail "negative control: check_manifests.py --self-test on the dedicated topology"
+    not_ok "negative control: check_manifests.py --self-test on the dedicated topology"
     grep -v '^ok - ' "$work/self-ded.out" | sed 's/^/    /'
   fi
 fi

@@ -17,8 +17,16 @@
 #      within 3 poll intervals; restarted: kafka.ready SERVING only once it
 #      is back in every ISR (Kafka's own metadata, sampled right after the
 #      probe that first saw SERVING; and another agent's view)
-#   2. broker hung (SIGSTOP): NOT_SERVING within 3 poll intervals (its
-#      answers stop, or the snapshot goes stale); SIGCONT: SERVING again
+#   2. broker hung (SIGSTOP; a node that is not the quorum leader):
+#      NOT_SERVING within 3 poll intervals (its answers stop, or the snapshot
+#      goes stale); the other agents stay ready; SIGCONT: SERVING again
+#   2b. the KRaft quorum leader hung (SIGSTOP): its agent NOT_SERVING within
+#      3 poll intervals; the others may say NOT_SERVING while the quorum has
+#      no leader, but are ready again within OTHERS_BACK_MS (the readiness
+#      probe's failureThreshold x periodSeconds in manifests/base) while it
+#      is still hung — asking their own controller listener once their
+#      broker's forwarded DescribeQuorum waits on the hung one; SIGCONT:
+#      SERVING again
 #   3. a pod's network cut (its eth0 down): that pod's agent not ready within
 #      the controllers' session timeout + 3 polls; the other agents stay
 #      ready all along and report it out of the ISR; link up: ready again
@@ -79,6 +87,7 @@ CUT_MS=$((SESSION_MS + 3 * POLL_MS))             # 3: fenced, then 3 polls
 OUT_OF_ISR_MS=$((LAG_MS + LAG_MS / 2 + 3 * POLL_MS)) # 3: the leader's ISR check runs every lag/2
 FENCE_MS=$((SESSION_MS + 3 * POLL_MS))           # 4: fenced, then 3 polls
 RECOVER_MS=30000                                 # 2, 3, 4: back to SERVING
+OTHERS_BACK_MS=15000                             # 2b: readinessProbe 3 x 5s
 RESTART_MS=120000                                # 1: a JVM start and catch-up on 2 busy cores
 STARTUP_MS=2000                                  # 5: the agent answers after its start
 # 6: ghz. The issue asks every Check within CHECK_MS (10 ms). On 2 cores
@@ -531,7 +540,9 @@ end_case
 
 await_steady
 begin_case "2. broker hung (SIGSTOP), then SIGCONT"
-X=1
+# Not the quorum leader (2b is that case): the others stay ready all along.
+pick_not_leader 1 2 0
+info "KRaft quorum leader: node ${LEADER:-unknown} (quorum-state); stopping kafka-${X}"
 CASE_LOGS=("${WORK}/agent-${X}.log" "${WORK}/kafka-${X}/stdout.log")
 D_BROKER='' D_READY=''
 reset_others
@@ -556,6 +567,65 @@ kill -CONT "${KPID[X]}"
 recover_watch "${X}" "${RECOVER_MS}"
 check_recovery "${X}" "${t1}" "${RECOVER_MS}"
 row "broker hung (SIGSTOP kafka-${X}); recovery: SIGCONT" "${detected}" "${DETECT_MS}" "${RECOVERED}" "${RECOVER_MS}"
+end_case
+
+# ---------------------------------------------------------------- 2b. leader hung
+
+# s2b_down: one sample while the quorum leader X is hung: X's agent (as in
+# s1_down) and whether every other agent's kafka.ready is SERVING; O_LAST_BAD
+# = T of the last sample where one was not. Done after HOLD_MS.
+s2b_down() {
+  local n
+  down_watch "${X}" kafka.broker D_BROKER
+  down_watch "${X}" kafka.ready D_READY
+  for n in $(others "${X}"); do
+    if ! is "${n}" kafka.ready SERVING; then
+      O_LAST_BAD=${T} O_BAD=$((O_BAD + 1))
+      break
+    fi
+  done
+  O_SAMPLES=$((O_SAMPLES + 1))
+  (($(now_ms) - t0 >= HOLD_MS))
+}
+await_steady
+begin_case "2b. the KRaft quorum leader hung (SIGSTOP), then SIGCONT"
+X=$(quorum_leader)
+if [[ -z ${X} ]]; then
+  check "the quorum-state files name a leader" false
+else
+  read -r Y Z <<<"$(others "${X}")"
+  info "KRaft quorum leader: node ${X} (quorum-state); stopping it"
+  CASE_LOGS=("${WORK}/agent-${X}.log" "${WORK}/agent-${Y}.log" "${WORK}/kafka-${Y}/server.log")
+  D_BROKER='' D_READY='' O_LAST_BAD='' O_BAD=0 O_SAMPLES=0
+  reset_others
+  # Long enough to see the others settle after OTHERS_BACK_MS.
+  HOLD_MS=$((OTHERS_BACK_MS + 5 * POLL_MS))
+  t0=$(now_ms)
+  kill -STOP "${KPID[X]}"
+  sample_until $((HOLD_MS + 10000)) s2b_down
+  for v in D_BROKER D_READY; do
+    took=$(since_or_gt "${t0}" "${!v}" $((HOLD_MS + 10000)))
+    svc=kafka.broker
+    [[ ${v} == D_BROKER ]] || svc=kafka.ready
+    info "${svc} NOT_SERVING ${took} ms after SIGSTOP (limit ${DETECT_MS} ms)"
+    check "${svc} NOT_SERVING within 3 poll intervals" within "${took}" "${DETECT_MS}"
+  done
+  detected=$(since_or_gt "${t0}" "${D_BROKER}" $((HOLD_MS + 10000)))
+  check_relapses "${X}"
+  new_leader=$(quorum_leader)
+  info "while kafka-${X} was hung, the quorum-state files name leader ${new_leader:-none}"
+  check "the other controllers elected a new leader" ne "${new_leader:-${X}}" "${X}"
+  others_back=0
+  [[ -z ${O_LAST_BAD} ]] || others_back=$((O_LAST_BAD - t0))
+  info "the other agents' kafka.ready: ${O_BAD} of ${O_SAMPLES} samples with one not SERVING; the last ${others_back} ms into the fault (limit ${OTHERS_BACK_MS} ms; held $(since "${t0}")s)"
+  check "the other agents are ready again while the old leader is still hung" within "${others_back}" "${OTHERS_BACK_MS}"
+  info "agent ${Y} says: $(status_json "${Y}" | jq -r '(.status.health[]? | select(.service == "kafka.ready") | .reason)')"
+  t1=$(now_ms)
+  kill -CONT "${KPID[X]}"
+  recover_watch "${X}" "${RECOVER_MS}"
+  check_recovery "${X}" "${t1}" "${RECOVER_MS}"
+  row "quorum leader hung (SIGSTOP kafka-${X}); others back after ${others_back} ms" "${detected}" "${DETECT_MS}" "${RECOVERED}" "${RECOVER_MS}"
+fi
 end_case
 
 # ---------------------------------------------------------------- 3. network cut

@@ -24,6 +24,18 @@
 #   -X properties) produces 2000 messages acks=all and consumes every one
 #   over SASL_SSL; a wrong password is refused; a topic with replication
 #   factor 3 has one replica per rack.
+#   The sidecar: each pod also runs `kafka-agent serve`, asking its broker
+#   over SASL_SSL by its FQDN (the certificate's name) with the client
+#   settings from a --kafka-prop-file (as a mounted Secret gives them:
+#   sasl.password, the CA, a client certificate and key inline as PEM).
+#   Checks: every agent reaches kafka.ready SERVING (grpc-health-probe) and
+#   sees ISR 0,1,2 on every partition of topic secure; an agent given
+#   another CA (ssl.ca.location) and one given a wrong password are
+#   kafka.ready NOT_SERVING, and GetStatus (`kafka-agent status --json`,
+#   grpcurl) names the TLS verification / SASL authentication failure in
+#   last_error, local.error and the health reasons; no password and no line
+#   of the PEM key appears in any agent log, `status` output (text and JSON)
+#   or GetStatus answer.
 # B "dedicated": StatefulSet kafka-controller, 3 controller-only pods
 #   (node ids 0..2), and StatefulSet kafka, 3 broker-only pods pointing at it
 #   (node ids 100..102), racks a, a, b, PLAINTEXT.
@@ -69,7 +81,7 @@ command -v ip >/dev/null || skip "no 'ip' (iproute2)"
 probe="ka-probe-$$"
 ip netns add "${probe}" 2>/dev/null || skip "'ip netns add' does not work here"
 ip netns del "${probe}"
-for t in dnsmasq java openssl kcat jq; do
+for t in dnsmasq java openssl kcat jq grpc-health-probe grpcurl; do
   command -v "${t}" >/dev/null || fail "missing ${t}: run make deps"
 done
 [[ -x ${AGENT} && -x ${TOOL} ]] || fail "build first: ${AGENT}, ${TOOL}"
@@ -87,6 +99,13 @@ RUN="st$$"
 RUN=${RUN:0:12}
 ok=0
 JVMS=() # pids of the Kafka JVMs running now
+AGENTS=() # pids of the `kafka-agent serve` sidecars running now
+stop_agents() {
+  local p
+  for p in "${AGENTS[@]}"; do kill -TERM "${p}" 2>/dev/null || true; done
+  for p in "${AGENTS[@]}"; do wait "${p}" 2>/dev/null || true; done
+  AGENTS=()
+}
 # SIGKILL: the data is thrown away, a controlled shutdown only costs time.
 kill_kafka() {
   local p
@@ -95,6 +114,7 @@ kill_kafka() {
   JVMS=()
 }
 cleanup() {
+  stop_agents
   kill_kafka
   pods_cleanup "${RUN}" >/dev/null 2>&1 || true
   if [[ ${ok} == 1 && ${KEEP:-0} != 1 ]]; then
@@ -116,6 +136,7 @@ OTHER_CID=MkU3OEVBNTcwNTJENDM2Qk
 KS_PW="ks-$(head -c 9 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 BROKER_PW="br-$(head -c 9 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 CLIENT_PW="cl-$(head -c 9 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
+WRONG_PW="wr-$(head -c 9 /dev/urandom | base64 | tr -dc 'a-zA-Z0-9')"
 
 pods_init "${RUN}" >/dev/null || fail "pods_init"
 pods_create client 250 --namespace "${NS}" || fail "pods_create client"
@@ -224,7 +245,16 @@ say "A: certificates (openssl): a CA, a keystore for *.kafka-headless, a client 
   openssl x509 -req -in kafka.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out kafka.pem -days 1 -extfile ext.cnf 2>/dev/null
   openssl pkcs12 -export -in kafka.pem -inkey kafka.key -certfile ca.pem -name kafka \
     -passout "pass:${KS_PW}" -out kafka.p12
+  # The sidecar's client certificate, and a CA that signed nothing here.
+  openssl req -newkey rsa:2048 -nodes -keyout agent.key -out agent.csr -subj "/CN=kafka-agent" 2>/dev/null
+  printf 'extendedKeyUsage=clientAuth\n' >agent-ext.cnf
+  openssl x509 -req -in agent.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out agent.pem -days 1 -extfile agent-ext.cnf 2>/dev/null
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout other-ca.key -out other-ca.pem -days 1 -subj "/CN=other-ca" 2>/dev/null
 ) || fail "openssl"
+# A line from the middle of the sidecar's private key: found by grep only if
+# the key leaked.
+KEY_LINE=$(sed -n 10p "${TLS}/agent.key")
+[[ ${#KEY_LINE} -ge 60 ]] || fail "unexpected key format in ${TLS}/agent.key"
 
 # The base configs: what a ConfigMap holds (no secrets), what a Secret holds,
 # and each pod's own data dir (the pods share this machine's filesystem).
@@ -292,6 +322,40 @@ format_all "${A}" kafka-0 kafka-1 kafka-2
 say "A: formatted with cluster id ${CID}; starting 3 Kafka 4.4 nodes"
 for i in 0 1 2; do start_kafka "${A}" "kafka-${i}" 192m; done
 
+# The sidecars' client settings, as a mounted Secret holds them: Java
+# properties, the PEM certificate and key inline (\n escapes).
+pem_value() { awk '{ printf "%s\\n", $0 }' "$1"; }
+client_props() { # ca-file password
+  printf '%s\n' "# As the Secret kafka-agent-client would hold it." \
+    security.protocol=SASL_SSL sasl.mechanism=PLAIN sasl.username=client \
+    "sasl.password=$2" "ssl.ca.location=$1" \
+    "ssl.certificate.pem=$(pem_value "${TLS}/agent.pem")" \
+    "ssl.key.pem=$(pem_value "${TLS}/agent.key")"
+}
+client_props "${TLS}/ca.pem" "${CLIENT_PW}" >"${A}/agent-client.properties"
+client_props "${TLS}/other-ca.pem" "${CLIENT_PW}" >"${A}/agent-client-other-ca.properties"
+client_props "${TLS}/ca.pem" "${WRONG_PW}" >"${A}/agent-client-wrong-pw.properties"
+chmod 0600 "${A}"/agent-client*.properties
+GRPC=50051
+# `kafka-agent serve` in pod POD for node NODE's broker, with PROPS.
+start_agent() { # pod node props
+  mkdir -p "${A}/$1"
+  pods_spawn "$1" "${A}/$1/agent.log" "${AGENT}" serve --pod-name "kafka-$2" \
+    --namespace "${NS}" --headless-service kafka-headless \
+    --broker-security-protocol SASL_SSL --controller-security-protocol SSL \
+    --bootstrap "$(fqdn "kafka-$2" kafka-headless):9092" --grpc-listen "0.0.0.0:${GRPC}" \
+    --poll-interval 1s --kafka-prop-file "$3" --log-format text
+  AGENTS+=("${PODS_PID}")
+}
+for i in 0 1 2; do start_agent "kafka-${i}" "${i}" "${A}/agent-client.properties"; done
+# The two misconfigured sidecars in pods of their own, for node 0's broker.
+pods_create bad-ca 251 --namespace "${NS}" || fail "pods_create bad-ca"
+pods_create bad-pw 252 --namespace "${NS}" || fail "pods_create bad-pw"
+start_agent bad-ca 0 "${A}/agent-client-other-ca.properties"
+start_agent bad-pw 0 "${A}/agent-client-wrong-pw.properties"
+T_AGENTS=$(now_ms)
+say "A: 5 sidecars (kafka-agent serve --kafka-prop-file, poll 1s): kafka-0..2; bad-ca (another CA) and bad-pw (a wrong password) for node 0"
+
 SASL=(-X security.protocol=SASL_SSL -X sasl.mechanisms=PLAIN -X sasl.username=client
   -X "sasl.password=${CLIENT_PW}" -X "ssl.ca.location=${TLS}/ca.pem")
 BOOT_A="$(fqdn kafka-0 kafka-headless):9092,$(fqdn kafka-1 kafka-headless):9092"
@@ -308,15 +372,17 @@ with=$(pods_exec client openssl s_client -connect "${ctrl}" -CAfile "${TLS}/ca.p
   -verify_return_error -cert "${TLS}/kafka.pem" -key "${TLS}/kafka.key" </dev/null 2>&1 || true)
 grep -qi 'alert bad certificate\|alert certificate required\|alert handshake failure' <<<"${without}" ||
   fail "the controller listener accepted a client without a certificate: $(tail -n 5 <<<"${without}")"
-grep -q 'Verify return code: 0 (ok)' <<<"${with}" && ! grep -qi 'alert' <<<"${with}" ||
+if ! grep -q 'Verify return code: 0 (ok)' <<<"${with}" || grep -qi 'alert' <<<"${with}"; then
   fail "the controller listener refused the client certificate: $(tail -n 5 <<<"${with}")"
-say "A: controller listener ${ctrl}: no client certificate -> '$(grep -oi 'alert [a-z ]*' <<<"${without}" | head -n1)'; with one -> handshake ok"
+fi
+alert=$(grep -oi 'alert [a-z ]*' <<<"${without}" || true)
+say "A: controller listener ${ctrl}: no client certificate -> '${alert%%$'\n'*}'; with one -> handshake ok"
 
 # Clients over SASL_SSL: a wrong password is refused, the right one works.
 wrong=$(pods_exec client kcat -L -b "${BOOT_A}" -m 5 -X security.protocol=SASL_SSL -X sasl.mechanisms=PLAIN \
   -X sasl.username=client -X sasl.password=not-the-password -X "ssl.ca.location=${TLS}/ca.pem" 2>&1 || true)
 grep -qi 'authenticat' <<<"${wrong}" || fail "a wrong SASL password was not refused: $(tail -n 3 <<<"${wrong}")"
-say "A: a wrong password: $(grep -oi '[^:]*authentication failed[^,]*' <<<"${wrong}" | head -n1)"
+say "A: a wrong password: $(grep -m1 -oi '[^:]*authentication failed[^,]*' <<<"${wrong}")"
 tool "${A}" create-topic -b "${BOOT_A}" -t secure -p 3 -r 3 \
   -c min.insync.replicas=2 "${SASL[@]}" >/dev/null || fail "create-topic over SASL_SSL"
 tool "${A}" produce -b "${BOOT_A}" -t secure --count 2000 --rate 100000 \
@@ -331,14 +397,91 @@ racks=$(partition_racks "$(kcat_json "${BOOT_A}" -t secure "${SASL[@]}")" RACK_A
   fail "topic secure (RF 3, racks a b c): replicas' racks per partition: ${racks}"
 say "A: topic secure, RF 3 on racks a,b,c: every partition has one replica per rack"
 
-# No secret in any log: the agent's and Kafka's.
-for s in "${KS_PW}" "${BROKER_PW}" "${CLIENT_PW}"; do
-  if grep -rlF -- "${s}" "${A}"/*/init.log "${A}"/*/*.log >/dev/null 2>&1; then
-    fail "a secret appears in $(grep -rlF -- "${s}" "${A}"/*/*.log | tr '\n' ' ')"
+# The sidecars, as the kubelet and a person see them. Every answer is kept
+# in ANS, to be searched for secrets below.
+ANS=${A}/answers
+mkdir -p "${ANS}"
+agent_addr() { echo "$(pods_ip "$1"):${GRPC}"; }
+probe() { health_of "$(agent_addr "$1")" "$2" pods_node_exec; }
+status_json() { # pod
+  local f
+  f=${ANS}/$1-status-$(now_ms)
+  pods_node_exec "${AGENT}" status --addr "$(agent_addr "$1")" --json >"${f}.json" 2>"${f}.err" || true
+  cat "${f}.json"
+}
+all_ready() { for i in 0 1 2; do [[ $(probe "kafka-${i}" kafka.ready) == SERVING ]] || return 1; done; }
+await 90 "kafka.ready SERVING on the sidecars of kafka-0..2" all_ready
+say "A: kafka.ready SERVING on kafka-0..2 (probed $(since "${T_AGENTS}")s after the sidecars started; when each became ready is read from its log below)"
+for i in 0 1 2; do
+  isr=$(status_json "kafka-${i}" | jq -r '[.partitions.partitions[] | select(.topic == "secure") | (.isr | sort | map(tostring) | join(","))] | join(" ")')
+  [[ ${isr} == "0,1,2 0,1,2 0,1,2" ]] || fail "the sidecar of kafka-${i} sees ISR '${isr}' on topic secure, want 0,1,2 on all 3"
+  pods_node_exec "${AGENT}" status --addr "$(agent_addr "kafka-${i}")" >"${ANS}/kafka-${i}-status.txt" 2>&1 ||
+    fail "kafka-agent status kafka-${i}: $(cat "${ANS}/kafka-${i}-status.txt")"
+done
+grep -E '^(agent|ready) ' "${ANS}/kafka-1-status.txt" | show
+# The misconfigured ones: NOT_SERVING, and GetStatus says why, in
+# last_error, local.error and kafka.ready's reason.
+bad_reason() { # pod regex
+  jq -e --arg re "$2" '.status as $s | ($s.last_error | test($re; "i")) and
+    ($s.local.error | test($re; "i")) and
+    ([$s.health[] | select(.service == "kafka.ready" and .serving != true) | .reason | test($re; "i")] == [true])' \
+    <(status_json "$1") >/dev/null
+}
+declare -A BAD_RE=([bad-ca]='certificate verify failed' [bad-pw]='SASL_AUTHENTICATION_FAILED')
+await 30 "the bad-ca sidecar to name the TLS verification failure" bad_reason bad-ca "${BAD_RE[bad-ca]}"
+await 30 "the bad-pw sidecar to name the SASL authentication failure" bad_reason bad-pw "${BAD_RE[bad-pw]}"
+for p in bad-ca bad-pw; do
+  for svc in kafka.ready kafka.broker; do
+    got=$(probe "${p}" "${svc}")
+    [[ ${got} == NOT_SERVING ]] || fail "the ${p} sidecar's ${svc} is ${got}, want NOT_SERVING"
+  done
+  # The same reason through grpcurl (as an operator without the agent's
+  # binary asks) and in the `status` text.
+  pods_node_exec grpcurl -plaintext "$(agent_addr "${p}")" kafka_agent.v1.KafkaAgent/GetStatus >"${ANS}/${p}-grpcurl.json" 2>&1 ||
+    fail "grpcurl GetStatus ${p}: $(cat "${ANS}/${p}-grpcurl.json")"
+  jq -e --arg re "${BAD_RE[${p}]}" '(.local.error | test($re; "i")) and (.ready_reason | test($re; "i"))' \
+    "${ANS}/${p}-grpcurl.json" >/dev/null ||
+    fail "grpcurl GetStatus ${p} does not name '${BAD_RE[${p}]}': $(jq -c '{local, ready_reason}' "${ANS}/${p}-grpcurl.json")"
+  pods_node_exec "${AGENT}" status --addr "$(agent_addr "${p}")" >"${ANS}/${p}-status.txt" 2>&1 || true
+  grep -qi "^ready    NO: .*${BAD_RE[${p}]}" "${ANS}/${p}-status.txt" ||
+    fail "kafka-agent status ${p} does not name '${BAD_RE[${p}]}': $(cat "${ANS}/${p}-status.txt")"
+  say "A: ${p}: kafka.ready and kafka.broker NOT_SERVING; GetStatus (grpcurl) ready_reason:"
+  jq -r .ready_reason "${ANS}/${p}-grpcurl.json" | show
+done
+pods_node_exec grpcurl -plaintext "$(agent_addr kafka-0)" kafka_agent.v1.KafkaAgent/GetStatus >"${ANS}/kafka-0-grpcurl.json" 2>&1 ||
+  fail "grpcurl GetStatus kafka-0: $(cat "${ANS}/kafka-0-grpcurl.json")"
+stop_agents
+# From the agents' logs: when each became ready, against the first poll
+# that got past "connection refused" (the broker's listener is up), and
+# whether kafka.ready dropped again afterwards.
+log_ms() { date -d "$1" +%s%3N; }
+for i in 0 1 2; do
+  l=${A}/kafka-${i}/agent.log
+  t_up=$(grep -m1 -o '^[^ ]*' "${l}")
+  t_answer=$(awk '/ poll: / && !/poll: waiting|connect failed/ { print $1; exit }' "${l}")
+  [[ -n ${t_answer} ]] || fail "the sidecar of kafka-${i} never reached its broker"
+  t_ready=$(awk '/health "kafka.ready": NOT_SERVING -> SERVING/ { print $1; exit }' "${l}")
+  [[ -n ${t_ready} ]] || fail "the sidecar of kafka-${i} never logged kafka.ready SERVING"
+  drops=$(grep -c 'health "kafka.ready": SERVING -> NOT_SERVING' "${l}" || true)
+  say "A: kafka-${i}'s sidecar over SASL_SSL: kafka.ready SERVING $(secs $(($(log_ms "${t_ready}") - $(log_ms "${t_up}"))))s after it started, $(($(log_ms "${t_ready}") - $(log_ms "${t_answer}")))ms after its broker's listener first took the connection; dropped to NOT_SERVING ${drops} time(s) after"
+  if ((drops > 0)); then
+    grep -m1 'health "kafka.ready": SERVING -> NOT_SERVING' "${l}" | cut -c1-300 | show
   fi
 done
-say "A: no password in any init, format or Kafka log ($(cat "${A}"/*/*.log | wc -l) lines)"
+{ grep -q 'sasl.password=<redacted>' "${A}/kafka-0/agent.log" &&
+  grep -q 'ssl.key.pem=<redacted>' "${A}/kafka-0/agent.log"; } ||
+  fail "the sidecar did not log its client settings, redacted: $(grep 'Kafka clients' "${A}/kafka-0/agent.log")"
+
+# No secret in any log (the agents', init's and Kafka's), in any `status`
+# output or in any GetStatus answer.
+for s in "${KS_PW}" "${BROKER_PW}" "${CLIENT_PW}" "${WRONG_PW}" "${KEY_LINE}"; do
+  if grep -rlF -- "${s}" "${A}"/*/*.log "${ANS}" >/dev/null 2>&1; then
+    fail "a secret (${s:0:3}...) appears in $(grep -rlF -- "${s}" "${A}"/*/*.log "${ANS}" | tr '\n' ' ')"
+  fi
+done
+say "A: no password and no key line in any agent, init, format or Kafka log ($(cat "${A}"/*/*.log | wc -l) lines) or in the $(find "${ANS}" -type f | wc -l) status / GetStatus answers"
 kill_kafka
+for p in bad-ca bad-pw; do pods_delete "${p}" --grace 0 >/dev/null 2>&1 || true; done
 for i in 0 1 2; do pods_delete "kafka-${i}" --grace 0 >/dev/null 2>&1 || true; done
 for i in 0 1 2; do pods_unpublish_dns "$(fqdn "kafka-${i}" kafka-headless)" --no-wait >/dev/null || true; done
 
@@ -368,11 +511,14 @@ for i in 0 1 2; do
     --base-config "${B}/common.properties,${B}/kafka-${i}/pod.properties"
 done
 c=${B}/kafka-controller-0/server.properties
-grep -qx 'process.roles=controller' "${c}" && grep -qx 'listeners=CONTROLLER://:29093' "${c}" &&
-  ! grep -q '^inter.broker.listener.name' "${c}" || fail "controller config ${c}"
-grep -qx 'node.id=101' "${B}/kafka-1/server.properties" &&
-  grep -qx "controller.quorum.voters=0@$(fqdn kafka-controller-0 kafka-controller-headless):29093,1@$(fqdn kafka-controller-1 kafka-controller-headless):29093,2@$(fqdn kafka-controller-2 kafka-controller-headless):29093" "${B}/kafka-1/server.properties" ||
+if ! grep -qx 'process.roles=controller' "${c}" || ! grep -qx 'listeners=CONTROLLER://:29093' "${c}" ||
+  grep -q '^inter.broker.listener.name' "${c}"; then
+  fail "controller config ${c}"
+fi
+if ! grep -qx 'node.id=101' "${B}/kafka-1/server.properties" ||
+  ! grep -qx "controller.quorum.voters=0@$(fqdn kafka-controller-0 kafka-controller-headless):29093,1@$(fqdn kafka-controller-1 kafka-controller-headless):29093,2@$(fqdn kafka-controller-2 kafka-controller-headless):29093" "${B}/kafka-1/server.properties"; then
   fail "broker config ${B}/kafka-1/server.properties"
+fi
 say "B: init rendered 3 controller-only configs (node ids 0..2) and 3 broker configs (100..102):"
 grep -E '^(node.id|process.roles|listeners|advertised.listeners|listener.security.protocol.map)=' "${c}" | sed 's/^/    controller-0: /'
 grep -E '^(node.id|process.roles|controller.quorum.voters|listeners|broker.rack)=' "${B}/kafka-1/server.properties" | sed 's/^/    kafka-1:      /'
@@ -406,13 +552,16 @@ guard() { # expected-exit pod node-offset data-dir cluster-id
 }
 mkdir -p "${B}/guard"
 out=$(guard 2 kafka-1 100 "${B}/kafka-0/data" "${CID}")
-grep -q "belongs to node.id 100 (${B}/kafka-0/data/meta.properties" <<<"${out}" &&
-  grep -q 'this pod kafka-1 is node.id 101' <<<"${out}" || fail "guard message: ${out}"
+if ! grep -q "belongs to node.id 100 (${B}/kafka-0/data/meta.properties" <<<"${out}" ||
+  ! grep -q 'this pod kafka-1 is node.id 101' <<<"${out}"; then
+  fail "guard message: ${out}"
+fi
 [[ ! -e ${B}/guard/server.properties ]] || fail "the guard left a file"
 say "B: identity guard, kafka-1 on kafka-0's volume: exit 2: $(grep -o 'data dir .*node.id 101\.' <<<"${out}")"
 out=$(guard 2 kafka-1 100 "${B}/kafka-1/data" "${OTHER_CID}")
-grep -q "belongs to cluster.id ${CID}" <<<"${out}" && grep -q "is ${OTHER_CID}" <<<"${out}" ||
+if ! grep -q "belongs to cluster.id ${CID}" <<<"${out}" || ! grep -q "is ${OTHER_CID}" <<<"${out}"; then
   fail "guard message: ${out}"
+fi
 say "B: identity guard, another CLUSTER_ID: exit 2: $(grep -o 'data dir .*(node.id 101)\.' <<<"${out}")"
 out=$(guard 0 kafka-1 100 "${B}/kafka-1/data" "${CID}")
 grep -q "node.id 101, cluster.id ${CID} (matches)" <<<"${out}" || fail "guard pass message: ${out}"

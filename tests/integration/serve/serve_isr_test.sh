@@ -60,7 +60,7 @@ say "cluster up: $bootstrap"
 for n in 0 1 2; do
   "$agent" serve --pod-name "kafka-$n" --namespace kafka \
     --bootstrap "127.0.0.1:$("$cluster" port "$work/kafka" "$n")" \
-    --grpc-listen "$(addr "$n")" --poll-interval "$POLL" \
+    --grpc-listen "$(addr "$n")" --http-listen "" --poll-interval "$POLL" \
     --kafka-prop client.rack=r$n --kafka-prop sasl.password=hunter2-secret \
     --log-format json >"$work/agent-$n.log" 2>&1 &
   agent_pids+=($!)
@@ -95,7 +95,7 @@ say "grpcurl (reflection): Health/Check SERVING, GetStatus ready; check-restart 
 # The same broker through its SASL_PLAINTEXT listener: right and wrong password.
 sasl_agent() { # index, password
   "$agent" serve --pod-name kafka-0 --namespace kafka \
-    --bootstrap "127.0.0.1:$(sasl_port 0)" --grpc-listen "$(addr "$1")" --poll-interval "$POLL" \
+    --bootstrap "127.0.0.1:$(sasl_port 0)" --grpc-listen "$(addr "$1")" --http-listen "" --poll-interval "$POLL" \
     --kafka-prop security.protocol=SASL_PLAINTEXT --kafka-prop sasl.mechanism=PLAIN \
     --kafka-prop sasl.username=agent --kafka-prop "sasl.password=$2" \
     >"$work/agent-$1.log" 2>&1 &

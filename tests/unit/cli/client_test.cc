@@ -60,6 +60,47 @@ TEST(ClientFormatTest, SummaryAndRestartSafety) {
                               "min.insync.replicas (1 < 2)\n"));
 }
 
+TEST(ClientFormatTest, RestartSafetyAfterAWait) {
+  const MonoTime t = testing::kSimMonoStart;
+  Snapshot snap = Snap(testing::TutorialNode2Down(), 1, t);
+  PrestopResult r;
+  r.outcome = PrestopOutcome::kTimedOut;
+  r.node = 1;
+  r.waited = r.timeout = absl::Seconds(30);
+  r.last = JudgeStop(snap, t, absl::Seconds(2), 1);
+  r.waited_for = {"test-0", "test-1", "test-2"};
+  const std::string text = FormatRestartSafety(BuildRestartWait(r, snap));
+  EXPECT_THAT(text, ::testing::StartsWith(
+                        "UNSAFE: gave up after 30s (timeout 30s): not safe: "
+                        "stopping broker 1 now would leave 3"));
+  EXPECT_THAT(text, HasSubstr("  test-2: isr [0,1] -> 1 left"));
+
+  r.outcome = PrestopOutcome::kSafe;
+  r.last = JudgeStop(Snap(testing::TutorialHealthy(), 1, t), t,
+                     absl::Seconds(2), 1);
+  EXPECT_THAT(FormatRestartSafety(BuildRestartWait(r, snap)),
+              ::testing::StartsWith("safe after 30s: stopping broker 1 keeps"));
+}
+
+TEST(ClientFormatTest, ReassignmentsInProgressAreShown) {
+  const Identity id = testing::TutorialIdentity("kafka-2");
+  StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};
+  const MonoTime t = testing::kSimMonoStart;
+  // Broker 2 is being added to moving-0 and copies it.
+  ClusterMetadata c = testing::TutorialHealthy();
+  testing::AddPartition(&c, testing::P("moving", 0, 0, {0, 1, 2}, {0, 1}, 0));
+  c.reassignments.push_back({"moving", 0, {0, 1, 2}, {2}, {}});
+  const Snapshot snap = Snap(c, 2, t);
+  v1::AgentStatus s = BuildAgentStatus(ctx, snap, HealthAt(snap, t));
+  const std::string summary = FormatStatusSummary(s);
+  EXPECT_THAT(summary, HasSubstr("ready    yes: "));
+  EXPECT_THAT(summary, HasSubstr("(1 more still being added by a reassignment)"));
+  EXPECT_THAT(summary, HasSubstr("\nreassign 1 in progress: moving-0 adding [2] "
+                                 "removing []\n"));
+  EXPECT_THAT(summary, HasSubstr("0 not in ISR, 1 being added by a "
+                                 "reassignment; cluster:"));
+}
+
 TEST(ClientFormatTest, StaleSnapshotIsSaidSo) {
   const Identity id = testing::TutorialIdentity("kafka-0");
   StatusContext ctx{&id, "localhost:9092", absl::Seconds(2)};

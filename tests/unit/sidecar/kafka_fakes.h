@@ -92,7 +92,7 @@ inline void AddPartition(ClusterMetadata* c, PartitionState p) {
 // The roles of a pod of the tutorial's cluster (3 combined nodes, then
 // broker-only ones).
 inline NodeRoles Roles(int32_t node) {
-  return {node, /*broker=*/true, /*controller=*/node < 3};
+  return {node, /*broker=*/true, /*controller=*/node < 3, {0, 1, 2}};
 }
 
 // The seed tutorial's cluster: pod `pod` of StatefulSet kafka, headless

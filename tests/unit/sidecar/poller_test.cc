@@ -106,6 +106,54 @@ TEST_F(PollerTest, BrokerCutOffFromTheQuorumIsNotServing) {
   EXPECT_THAT(s->last_error, HasSubstr("quorum"));
 }
 
+// /metrics' poll statistics: every poll's duration, and each failed request
+// by its name and status code.
+TEST(PollerStatsTest, RecordsEveryPollAndEachFailedRequest) {
+  FakeKafkaWire wire;
+  testing::Answer(wire, Healthy());
+  SimulatedClock clock;
+  SnapshotStore store;
+  PollStats stats;
+  PollerOptions o;
+  o.roles = testing::Roles(2);
+  o.local_address = "localhost:9092";
+  o.stats = &stats;
+  Poller poller(wire, nullptr, clock, store, o);
+  poller.PollOnce();
+  wire.SetQuorum(absl::DeadlineExceededError("DescribeQuorum: timed out"));
+  poller.PollOnce();
+  wire.SetMetadata(absl::UnavailableError("connect: Connection refused"));
+  poller.PollOnce();
+  const PollStats::Totals t = stats.Get();
+  EXPECT_EQ(t.count, 3u);
+  EXPECT_EQ(t.errors.size(), 2u);
+  EXPECT_EQ(t.errors.at({"describe_quorum", "deadline_exceeded"}), 1u);
+  EXPECT_EQ(t.errors.at({"metadata", "unavailable"}), 1u);
+}
+
+// A combined pod's own controller listener is load on Kafka too: its
+// requests count with the broker's in the snapshot's traffic.
+TEST(PollerTrafficTest, TheControllerListenersRequestsCountToo) {
+  FakeKafkaWire local;
+  FakeKafkaWire controller;
+  testing::Answer(local, Healthy());
+  local.SetTraffic({{wire::kMetadata, {1, 100, 1000}},
+                    {wire::kDescribeQuorum, {1, 50, 500}}});
+  controller.SetTraffic({{wire::kDescribeQuorum, {2, 100, 1000}}});
+  SimulatedClock clock;
+  SnapshotStore store;
+  PollerOptions o;
+  o.roles = testing::Roles(2);
+  o.local_address = "localhost:9092";
+  Poller poller(local, nullptr, clock, store, o, &controller);
+  poller.PollOnce();
+  const KafkaTraffic& t = store.Get()->traffic;
+  EXPECT_EQ(t.wire.at(wire::kMetadata).requests, 1);
+  EXPECT_EQ(t.wire.at(wire::kDescribeQuorum).requests, 3);
+  EXPECT_EQ(t.wire.at(wire::kDescribeQuorum).bytes_sent, 150);
+  EXPECT_EQ(t.wire.at(wire::kDescribeQuorum).bytes_received, 1500);
+}
+
 TEST_F(PollerTest, MinIsrComesFromTopicConfigsOffThePollPath) {
   poller_.PollOnce();
   EXPECT_THAT(admin_.min_isr_requests(), IsEmpty())
@@ -158,9 +206,103 @@ TEST_F(PollerTest, ReassignmentsAreKept) {
   EXPECT_EQ(s->assessment.counts.reassignments, 1);
 }
 
+TEST_F(PollerTest, CombinedPodAsksItsControllerWhenTheBrokerCannotForward) {
+  // The active controller hung: the broker's forwarded DescribeQuorum waits
+  // on it, while the other controllers elected a new leader.
+  FakeKafkaWire controller;
+  const ClusterMetadata healthy = Healthy();
+  controller.SetQuorum(testing::QuorumInfoOf(*healthy.quorum));
+  SnapshotStore store;
+  Poller poller(wire_, &configs_, clock_, store, Options(), &controller);
+  poller.PollOnce();
+  EXPECT_EQ(controller.quorum_calls(), 0) << "asked only when the broker fails";
+
+  wire_.SetQuorum(absl::DeadlineExceededError(
+      "DescribeQuorum v2 to localhost:9092: timed out"));
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();
+  auto s = store.Get();
+  EXPECT_EQ(controller.quorum_calls(), 1);
+  EXPECT_TRUE(s->last_error.empty()) << s->last_error;
+  EXPECT_TRUE(s->assessment.broker_ok) << s->assessment.broker_reason;
+  EXPECT_TRUE(s->assessment.ready) << s->assessment.ready_reason;
+  EXPECT_EQ(s->cluster.controller_id, 0);
+  EXPECT_EQ(wire_.reassignments_calls(), 1)
+      << "forwarded to the active controller too: not asked while stuck";
+  EXPECT_THAT(s->cluster.reassignments_error, HasSubstr("cannot forward"));
+
+  // While the broker is stuck, the controller listener is asked first (a try
+  // through the broker costs a request timeout) and the broker every 10th
+  // poll.
+  const int broker_tries = wire_.quorum_calls();
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    poller.PollOnce();
+  }
+  EXPECT_EQ(wire_.quorum_calls(), broker_tries + 1);
+  EXPECT_EQ(controller.quorum_calls(), 11);
+  // The broker forwards again: found at its next try, then asked first.
+  wire_.SetQuorum(testing::QuorumInfoOf(*healthy.quorum));
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(absl::Seconds(2));
+    poller.PollOnce();
+  }
+  EXPECT_EQ(wire_.quorum_calls(), broker_tries + 2);
+  EXPECT_EQ(controller.quorum_calls(), 20);
+  EXPECT_TRUE(store.Get()->cluster.reassignments_error.empty());
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();
+  EXPECT_EQ(wire_.quorum_calls(), broker_tries + 3);
+  EXPECT_EQ(controller.quorum_calls(), 20);
+
+  // Neither answers (no leader yet, or this node is cut off): not serving,
+  // and the reason names both ways tried.
+  wire_.SetQuorum(absl::DeadlineExceededError(
+      "DescribeQuorum v2 to localhost:9092: timed out"));
+  controller.SetQuorum(absl::DeadlineExceededError(
+      "DescribeQuorum v2 to kafka-0:29093: timed out"));
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();
+  s = store.Get();
+  EXPECT_FALSE(s->assessment.broker_ok);
+  EXPECT_THAT(s->assessment.broker_reason,
+              HasSubstr("localhost:9092: timed out; through this node's "
+                        "controller listener: DescribeQuorum v2 to "
+                        "kafka-0:29093: timed out"));
+}
+
+TEST_F(PollerTest, AMoveThatEndsBetweenMetadataAndTheListKeepsReadiness) {
+  // Broker 2 is being added to a-0 and copies it.
+  ClusterMetadata moving = Healthy();
+  std::vector<PartitionState> ps = testing::States(moving);
+  ps[0].replicas = {0, 1, 2};
+  testing::SetPartitions(&moving, ps);
+  testing::Answer(wire_, moving);
+  wire_.SetReassignments(wire::ReassignmentsInfo{
+      "localhost:9092", {{"a", 0, {0, 1, 2}, {2}, {}}}});
+  poller_.PollOnce();
+  EXPECT_TRUE(store_.Get()->assessment.ready)
+      << store_.Get()->assessment.ready_reason;
+  EXPECT_EQ(store_.Get()->assessment.counts.reassigning_here, 1);
+  // The move ends: the controller's list is empty, but the broker's
+  // metadata (read first) still has 2 out of the ISR.
+  wire_.SetReassignments(wire::ReassignmentsInfo{"localhost:9092", {}});
+  poller_.PollOnce();
+  auto s = store_.Get();
+  EXPECT_TRUE(s->assessment.ready) << s->assessment.ready_reason;
+  EXPECT_THAT(s->cluster.reassignments, IsEmpty());
+  EXPECT_EQ(s->assessment.counts.reassigning_here, 1);
+  // A poll later, 2 still out of the ISR with no move: a lagging replica.
+  poller_.PollOnce();
+  s = store_.Get();
+  EXPECT_FALSE(s->assessment.ready);
+  EXPECT_THAT(s->assessment.ready_reason, HasSubstr("(a-0): still catching up"));
+  EXPECT_EQ(s->assessment.counts.not_in_isr, 1);
+}
+
 TEST_F(PollerTest, ControllerOnlyPodAsksTheLocalControllerForTheQuorum) {
   PollerOptions o;
-  o.roles = {1, /*broker=*/false, /*controller=*/true};
+  o.roles = {1, /*broker=*/false, /*controller=*/true, /*voter_ids=*/{1}};
   o.local_address = "localhost:29093";
   SnapshotStore store;
   Poller poller(wire_, nullptr, clock_, store, o);
@@ -177,6 +319,29 @@ TEST_F(PollerTest, ControllerOnlyPodAsksTheLocalControllerForTheQuorum) {
   s = store.Get();
   EXPECT_FALSE(s->assessment.controller_ok);
   EXPECT_THAT(s->assessment.controller_reason, HasSubstr("quorum is unknown"));
+}
+
+TEST(ApplyMetadataTest, TopicsWithIllegalNamesAreLeftOut) {
+  // Found by snapshot_fuzzer: a garbled answer's topic name (not UTF-8) made
+  // GetStatus/ListPartitions unserializable.
+  EXPECT_TRUE(IsLegalTopicName("test.topic_1-a"));
+  EXPECT_FALSE(IsLegalTopicName(""));
+  EXPECT_FALSE(IsLegalTopicName(".."));
+  EXPECT_FALSE(IsLegalTopicName("a b"));
+  EXPECT_FALSE(IsLegalTopicName("t\xff"));
+  EXPECT_FALSE(IsLegalTopicName(std::string(250, 'a')));
+  ClusterMetadata c = Healthy();
+  wire::MetadataInfo md = testing::MetadataInfoOf(c);
+  md.response.topics[0].name = "bad\xc3";
+  md.response.cluster_id = "id\xff";
+  ClusterMetadata out;
+  MetadataTableBuilder table;  // the poller's path: topics as decoded
+  wire::VisitMetadataTopics(md.response.topics, table);
+  ApplyMetadata(md, table.Build(), &out);
+  ASSERT_EQ(out.partitions.size(), 1u) << "only topic b is left";
+  EXPECT_EQ(out.partitions[0].topic(), "b");
+  EXPECT_EQ(out.cluster_id, "id?");
+  EXPECT_TRUE(table.topic_errors().empty()) << "not an error: left out";
 }
 
 TEST_F(PollerTest, RunPollsEveryIntervalUntilStopped) {
@@ -204,7 +369,8 @@ class PartialPollTest : public ::testing::Test {
   }
   static PollerOptions Options() {
     PollerOptions o;
-    o.roles = {5, /*broker=*/true, /*controller=*/false};
+    o.roles = {5, /*broker=*/true, /*controller=*/false,
+               /*voter_ids=*/{0, 1, 2}};
     o.local_address = "localhost:9092";
     o.interval = absl::Seconds(2);
     o.all_topics_every = absl::Seconds(30);

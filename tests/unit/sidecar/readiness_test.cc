@@ -113,8 +113,8 @@ TEST(RestartSafetyTest, ListsWhatWouldFallBelow) {
   RestartSafety s = EvaluateRestartSafety(Node2Down(), 0);
   ASSERT_THAT(s.at_risk, SizeIs(3));
   EXPECT_EQ(s.at_risk_count, 3u);
-  ClusterMetadata c = Node2Down();
-  EXPECT_EQ(c.partitions[s.at_risk[0].row].topic(), "test");
+  EXPECT_EQ(s.at_risk[0].partition.topic, "test");
+  EXPECT_EQ(s.at_risk[0].partition.partition, 0);
   EXPECT_EQ(s.at_risk[0].isr_after, 1);
   EXPECT_EQ(s.at_risk[0].reason, "under min.insync.replicas (1 < 2)");
 }
@@ -127,10 +127,24 @@ TEST(RestartSafetyTest, ListsTheFirstFewAndCountsAll) {
   EXPECT_FALSE(s.safe);
   EXPECT_EQ(s.at_risk_count, 250u);
   ASSERT_THAT(s.at_risk, SizeIs(10));
-  EXPECT_EQ(s.at_risk[9].row, 9u);
+  EXPECT_EQ(s.at_risk[9].partition.partition, 9);
   EXPECT_THAT(s.reason, HasSubstr("would leave 250 partition(s) below "
                                   "min.insync.replicas or offline: big-0, "
                                   "big-1, big-2, big-3, big-4 and 245 more"));
+}
+
+TEST(RestartSafetyTest, TheAssessmentListsAtMostKMaxAtRiskListed) {
+  // Every snapshot carries this node's restart safety (/metrics, /prestop):
+  // bounded at any cluster size, with the whole count.
+  std::vector<PartitionState> ps;
+  for (int i = 0; i < 250; ++i) ps.push_back(P("big", i, 0, {0, 1}, {0}, 1));
+  const Assessment a = Assess(Cluster({0, 1}, ps), testing::Roles(0));
+  EXPECT_FALSE(a.restart.safe);
+  EXPECT_EQ(a.restart.at_risk_count, 250u);
+  ASSERT_THAT(a.restart.at_risk, SizeIs(kMaxAtRiskListed));
+  EXPECT_EQ(a.restart.at_risk.back().partition.topic, "big");
+  EXPECT_EQ(a.restart.at_risk.back().partition.partition,
+            static_cast<int32_t>(kMaxAtRiskListed) - 1);
 }
 
 // Issue 8 / 12: the quorum's truth, not the broker's own cache.
@@ -192,14 +206,31 @@ TEST(ReadinessTest, FencedBrokerIsNotServing) {
 
 TEST(ReadinessTest, ControllerOnlyAndBrokerOnlyRoles) {
   ClusterMetadata c = Healthy();
-  Assessment ctrl = Assess(c, {1, /*broker=*/false, /*controller=*/true});
+  Assessment ctrl = Assess(c, {1, /*broker=*/false, /*controller=*/true, {}});
   EXPECT_TRUE(ctrl.ready) << ctrl.ready_reason;
   EXPECT_THAT(ctrl.ready_reason, HasSubstr("caught up with leader 0"));
   c.quorum->voters[1].last_caught_up_ms = testing::kLeaderNowMs - 2500;
-  EXPECT_FALSE(Assess(c, {1, false, true}).ready);
+  EXPECT_FALSE(Assess(c, {1, false, true, {}}).ready);
   // Not a voter at all.
-  EXPECT_THAT(Assess(c, {7, false, true}).controller_reason,
+  EXPECT_THAT(Assess(c, {7, false, true, {}}).controller_reason,
               HasSubstr("not a voter"));
+}
+
+TEST(ReadinessTest, ControllerWithoutACaughtUpMajorityIsNotServing) {
+  ClusterMetadata c = Healthy();
+  // Voter 2 stopped fetching 2.5s ago: the leader 0 and voter 1 are a
+  // majority of 3, so every caught-up voter stays SERVING.
+  c.quorum->voters[2].last_caught_up_ms = testing::kLeaderNowMs - 2500;
+  EXPECT_TRUE(Assess(c, {0, false, true, {}}).controller_ok);
+  EXPECT_TRUE(Assess(c, {1, false, true, {}}).controller_ok);
+  // Voter 1 too: the leader still names itself, but alone it commits nothing.
+  c.quorum->voters[1].last_caught_up_ms = testing::kLeaderNowMs - 2100;
+  Assessment a = Assess(c, {0, false, true, {}});
+  EXPECT_FALSE(a.controller_ok);
+  EXPECT_FALSE(a.ready);
+  EXPECT_THAT(a.controller_reason,
+              HasSubstr("no caught-up majority: 1 of 3 voters within 2000ms of "
+                        "leader 0 (a quorum needs 2"));
 }
 
 TEST(ReadinessTest, ReplicaBeingAddedByAReassignmentDoesNotHoldReadiness) {
@@ -218,7 +249,33 @@ TEST(ReadinessTest, ReplicaBeingAddedByAReassignmentDoesNotHoldReadiness) {
   testing::SetPartitions(&c, ps);
   a = Assess(c, testing::Roles(2));
   EXPECT_TRUE(a.ready) << a.ready_reason;
-  EXPECT_THAT(a.ready_reason, HasSubstr("1 more still being added"));
+  // Counted once: in the ISR of test-1, still being added to test-0.
+  EXPECT_THAT(a.ready_reason,
+              HasSubstr("in the ISR of all its 1 partition with an online "
+                        "leader (1 more still being added by a reassignment)"));
+}
+
+TEST(ReadinessTest, ReplicaOfAMoveThatJustEndedCountsAsAddedForOnePoll) {
+  // The controller's list no longer has test-0 (the move ended between the
+  // Metadata request and the list), but the broker's metadata still shows 2
+  // out of the ISR: the list of the poll before still says it was being
+  // added.
+  ClusterMetadata c =
+      Cluster({0, 1, 2}, {P("test", 0, 0, {0, 1, 2}, {0, 1}, 2)});
+  c.reassignments_before.push_back({"test", 0, {0, 1, 2}, {2}, {}});
+  Assessment a = Assess(c, testing::Roles(2));
+  EXPECT_TRUE(a.ready) << a.ready_reason;
+  EXPECT_EQ(a.counts.reassigning_here, 1);
+  EXPECT_EQ(a.counts.not_in_isr, 0);
+  EXPECT_EQ(a.counts.reassignments, 0) << "only this poll's list is shown";
+  // Only the replicas that were being added: a replica being removed, or
+  // another node, is not excused.
+  c.reassignments_before[0].adding = {1};
+  a = Assess(c, testing::Roles(2));
+  EXPECT_FALSE(a.ready);
+  EXPECT_THAT(a.ready_reason, HasSubstr("not in the ISR of 1"));
+  c.reassignments_before.clear();
+  EXPECT_FALSE(Assess(c, testing::Roles(2)).ready);
 }
 
 TEST(RestartSafetyTest, QuorumRuleForVoters) {
@@ -237,7 +294,17 @@ TEST(RestartSafetyTest, QuorumRuleForVoters) {
   c.quorum.reset();
   c.quorum_error = "timed out";
   EXPECT_FALSE(EvaluateRestartSafety(c, 1, {0, 1, 2}).safe);
-  EXPECT_TRUE(EvaluateRestartSafety(c, 4, {0, 1, 2}).safe);
+  // A broker either: no active controller would move its leaderships.
+  s = EvaluateRestartSafety(c, 4, {0, 1, 2});
+  EXPECT_FALSE(s.safe);
+  EXPECT_TRUE(s.quorum_at_risk);
+  EXPECT_THAT(s.reason, HasSubstr("the KRaft quorum is unknown (timed out): "
+                                  "no active controller would move broker 4"));
+  c = Healthy();
+  c.quorum->leader_id = -1;
+  s = EvaluateRestartSafety(c, 5);
+  EXPECT_FALSE(s.safe);
+  EXPECT_THAT(s.reason, HasSubstr("has no leader"));
 }
 
 TEST(ReadinessTest, CountsClusterAndLocal) {

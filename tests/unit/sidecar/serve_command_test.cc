@@ -71,5 +71,33 @@ TEST(ServeCommandTest, MalformedKafkaPropNeverShowsWhatFollowsTheKey) {
               ::testing::Not(::testing::HasSubstr("hunter2")));
 }
 
+TEST(ServeCommandTest, HttpListen) {
+  auto parse = [](std::vector<std::string> args,
+                  std::optional<std::string> env) {
+    auto flags = ParseFlags(
+        ServeFlags(), args,
+        [env](const std::string& name) -> std::optional<std::string> {
+          if (name == "KAFKA_AGENT_HTTP_LISTEN") return env;
+          return std::nullopt;
+        },
+        "serve");
+    EXPECT_TRUE(flags.ok());
+    return ServeOptionsFromFlags(*flags, "kafka-0");
+  };
+  EXPECT_EQ(parse({}, std::nullopt)->http_listen, "0.0.0.0:9401");
+  // An empty variable turns the side port off (DESIGN.md), so does the flag.
+  EXPECT_EQ(parse({}, "")->http_listen, "");
+  EXPECT_EQ(parse({"--http-listen="}, std::nullopt)->http_listen, "");
+  EXPECT_EQ(parse({}, "127.0.0.1:9501")->http_listen, "127.0.0.1:9501");
+  // The flag beats the variable, both ways.
+  EXPECT_EQ(parse({"--http-listen=127.0.0.1:1"}, "")->http_listen,
+            "127.0.0.1:1");
+  EXPECT_EQ(parse({"--http-listen="}, "127.0.0.1:9501")->http_listen, "");
+  auto bad = parse({"--http-listen=nope"}, std::nullopt);
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()),
+              ::testing::HasSubstr("--http-listen \"nope\""));
+}
+
 }  // namespace
 }  // namespace kafka_agent

@@ -4,6 +4,9 @@
 #include "agent/sidecar/server.h"
 
 #include <algorithm>
+#include <chrono>
+#include <functional>
+#include <future>
 #include <sstream>
 #include <thread>
 
@@ -38,6 +41,7 @@ class ServerTest : public ::testing::Test {
     o.listen = "127.0.0.1:0";
     o.bootstrap = "localhost:9092";
     o.poll_interval = absl::Seconds(2);
+    o.gate = &gate_;
     node_id_ = Node(pod).node_id;
     server_ = std::make_unique<AgentServer>(Node(pod), store_, clock_, o);
     ASSERT_TRUE(server_->Start().ok());
@@ -48,6 +52,7 @@ class ServerTest : public ::testing::Test {
   }
 
   void TearDown() override {
+    gate_.Stop();
     if (server_) server_->Shutdown(absl::Seconds(1));
   }
 
@@ -71,6 +76,7 @@ class ServerTest : public ::testing::Test {
 
   SimulatedClock clock_;
   SnapshotStore store_;
+  PrestopGate gate_{store_, clock_, PrestopGate::Options()};
   int32_t node_id_ = -1;
   std::unique_ptr<AgentServer> server_;
   std::shared_ptr<grpc::Channel> channel_;
@@ -223,6 +229,91 @@ TEST_F(ServerTest, CheckRestartSafety) {
   EXPECT_EQ(r.at_risk(0).isr_after(), 1);
   ASSERT_TRUE(check(2, &r).ok());
   EXPECT_TRUE(r.safe()) << "broker 2 is already out of every ISR";
+}
+
+// Polls `done` every 2ms for up to 5s (the server answers on its threads).
+bool Eventually(const std::function<bool()>& done) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return done();
+}
+
+TEST_F(ServerTest, CheckRestartSafetyWaits) {
+  StartServer("kafka-1");
+  PublishAndRefresh(Node2Down());  // stopping broker 1 now: unsafe
+  // Runs one waiting call on its own thread; `deadline` is the client's.
+  auto wait = [&](absl::Duration timeout, std::chrono::milliseconds deadline =
+                                              std::chrono::seconds(10)) {
+    return std::async(std::launch::async, [this, timeout, deadline] {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + deadline);
+      v1::CheckRestartSafetyRequest req;
+      req.set_wait(true);
+      req.mutable_timeout()->set_seconds(absl::ToInt64Seconds(timeout));
+      v1::CheckRestartSafetyResponse r;
+      grpc::Status s = agent_->CheckRestartSafety(&ctx, req, &r);
+      return std::make_pair(s, r);
+    });
+  };
+
+  // Timeout 0: asked once.
+  auto [s0, r0] = wait(absl::ZeroDuration()).get();
+  ASSERT_TRUE(s0.ok()) << s0.error_message();
+  EXPECT_FALSE(r0.safe());
+  EXPECT_TRUE(r0.timed_out());
+  EXPECT_EQ(r0.at_risk_size(), 3);
+  EXPECT_EQ(r0.at_risk_count(), 3);
+
+  // Becomes safe.
+  auto safe = wait(absl::Seconds(300));
+  ASSERT_TRUE(Eventually([&] { return gate_.Counts().waiting == 1; }));
+  clock_.Advance(absl::Seconds(5));
+  PublishAndRefresh(Healthy());
+  gate_.Tick();
+  auto [s1, r1] = safe.get();
+  ASSERT_TRUE(s1.ok()) << s1.error_message();
+  EXPECT_TRUE(r1.safe());
+  EXPECT_FALSE(r1.timed_out());
+  EXPECT_EQ(r1.waited().seconds(), 5);
+  EXPECT_THAT(r1.reason(), ::testing::StartsWith("safe after 5s: stopping "
+                                                 "broker 1 keeps"));
+
+  // Gives up at its timeout.
+  PublishAndRefresh(Node2Down());
+  auto late = wait(absl::Seconds(30));
+  ASSERT_TRUE(Eventually([&] { return gate_.Counts().waiting == 1; }));
+  clock_.Advance(absl::Seconds(30));
+  PublishAndRefresh(Node2Down());
+  gate_.Tick();
+  auto [s2, r2] = late.get();
+  ASSERT_TRUE(s2.ok());
+  EXPECT_FALSE(r2.safe());
+  EXPECT_TRUE(r2.timed_out());
+  EXPECT_THAT(r2.reason(), ::testing::StartsWith("gave up after 30s"));
+
+  // The client gives up first: its wait is freed.
+  auto gone = wait(absl::Seconds(300), std::chrono::milliseconds(300));
+  EXPECT_EQ(gone.get().first.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED);
+  ASSERT_TRUE(Eventually([&] { return gate_.Counts().waiting == 0; }));
+  EXPECT_EQ(gate_.Counts().finished.at("client_gone"), 1u);
+
+  // Out of bounds.
+  auto [s3, r3] = wait(absl::Hours(2)).get();
+  EXPECT_EQ(s3.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(s3.error_message(), HasSubstr("timeout 2h is longer than 1h"));
+
+  // SIGTERM: answered at once.
+  auto stopping = wait(absl::Seconds(300));
+  ASSERT_TRUE(Eventually([&] { return gate_.Counts().waiting == 1; }));
+  gate_.Stop();
+  auto [s4, r4] = stopping.get();
+  EXPECT_EQ(s4.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(s4.error_message(),
+              HasSubstr("the agent is shutting down (SIGTERM)"));
 }
 
 TEST_F(ServerTest, WatchStatusSendsEveryChange) {
