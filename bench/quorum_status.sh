@@ -69,7 +69,7 @@ KAFKA_TEST_BASE_PORT=$BASE_PORT "$CLUSTER" start "$dir/kafka" >"$dir/cluster.out
 broker=127.0.0.1:$BASE_PORT
 port=$(free_port)
 "$AGENT" serve --pod-name kafka-0 --namespace kafka --bootstrap "$broker" \
-  --poll-interval 1s --grpc-listen "127.0.0.1:$port" >"$dir/agent.log" 2>&1 &
+  --poll-interval 1s --grpc-listen "127.0.0.1:$port" --http-listen "" >"$dir/agent.log" 2>&1 &
 agent_pid=$!
 quorum_known() {
   "$AGENT" status --json --addr "127.0.0.1:$port" 2>/dev/null |

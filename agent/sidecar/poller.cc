@@ -1,6 +1,7 @@
 #include "agent/sidecar/poller.h"
 
 #include <algorithm>
+#include <optional>
 #include <tuple>
 #include <vector>
 
@@ -126,29 +127,36 @@ void Poller::FillQuorum(ClusterMetadata* c) {
   // broker costs a whole request timeout, and two in a row would age the
   // snapshot past its limit.
   constexpr int kRetryBrokerEvery = 10;
-  absl::StatusOr<wire::QuorumInfo> q = absl::UnavailableError("not asked");
-  bool via_controller = false;
+  auto ask_controller = [&]() -> absl::StatusOr<wire::QuorumInfo> {
+    auto r = quorum_fallback_->DescribeQuorum(Deadline());
+    if (!r.ok()) RecordError("describe_quorum", r.status());
+    return r;
+  };
+  std::optional<absl::StatusOr<wire::QuorumInfo>> direct;
   if (quorum_fallback_ != nullptr && quorum_via_controller_ &&
       ++polls_via_controller_ % kRetryBrokerEvery != 0) {
-    q = quorum_fallback_->DescribeQuorum(Deadline());
-    via_controller = q.ok();
-    if (!q.ok()) RecordError("describe_quorum", q.status());
+    direct = ask_controller();
   }
-  if (!via_controller) {
+  absl::StatusOr<wire::QuorumInfo> q = absl::UnavailableError("not asked");
+  bool via_controller = false;
+  if (direct.has_value() && direct->ok()) {
+    q = *std::move(direct);
+    via_controller = true;
+  } else {
     q = local_.DescribeQuorum(Deadline());
     if (!q.ok()) RecordError("describe_quorum", q.status());
     if (!q.ok() && quorum_fallback_ != nullptr) {
-      auto direct = quorum_fallback_->DescribeQuorum(Deadline());
-      if (!direct.ok()) RecordError("describe_quorum", direct.status());
-      if (direct.ok()) {
-        q = std::move(direct);
+      // Asked once per poll at most.
+      if (!direct.has_value()) direct = ask_controller();
+      if (direct->ok()) {
+        q = *std::move(direct);
         via_controller = true;
       } else {
         q = absl::Status(
             q.status().code(),
             absl::StrCat(q.status().message(),
                          "; through this node's controller listener: ",
-                         direct.status().message()));
+                         direct->status().message()));
       }
     }
   }
@@ -157,6 +165,8 @@ void Poller::FillQuorum(ClusterMetadata* c) {
       spdlog::warn(
           "poll: the local broker cannot forward DescribeQuorum to the "
           "active controller; asking this node's controller listener");
+    } else if (q.ok()) {
+      spdlog::info("poll: the local broker forwards DescribeQuorum again");
     }
     quorum_via_controller_ = via_controller;
     polls_via_controller_ = 0;

@@ -39,7 +39,11 @@ if [[ ! -f $fuzz_build/build.ninja ]]; then
   cmake -S "$src" -B "$fuzz_build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
     -DCMAKE_CXX_COMPILER="$cxx" -DKAFKA_AGENT_FUZZ=ON -DKAFKA_AGENT_BUILD_TESTS=OFF >/dev/null
 fi
-cmake --build "$fuzz_build" --target "$target" >/dev/null
+if ! cmake --build "$fuzz_build" --target "$target" >"$probe/build.log" 2>&1; then
+  echo "fuzz: building $target failed; the errors:"
+  grep -E 'error|undefined reference' "$probe/build.log" | cut -c1-300 | tail -n 20
+  exit 1
+fi
 echo "fuzz: built $fuzz_build/tests/fuzz/$target in $(($(date +%s) - t0))s"
 
 # New inputs go to a scratch corpus; the committed seeds stay as they are.

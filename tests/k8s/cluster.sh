@@ -155,12 +155,16 @@ spawn() {
 
 # wait_healthy NAME URL [CURL-ARGS...]: until URL answers 200 "ok" or the
 # deadline; fails naming the log.
+# The pid spawn recorded, not own_pid: right after the fork the child may not
+# have exec'd the component yet (its command line is still this script's),
+# and own_pid would call a starting component gone.
 wait_healthy() {
-  local name=$1 url=$2 out
+  local name=$1 url=$2 out pid
   shift 2
+  pid=$(<"${DIR}/pids/${name}")
   while :; do
     out=$(curl -sS --max-time 1 "$@" "${url}" 2>/dev/null) && [[ ${out} == ok ]] && return 0
-    own_pid "${name}" >/dev/null || die "${name} exited; the end of ${DIR}/logs/${name}.log:
+    pid_alive "${pid}" || die "${name} exited; the end of ${DIR}/logs/${name}.log:
 $(tail -n 15 "${DIR}/logs/${name}.log")"
     (($(now_ms) < DEADLINE)) || die "${name} not healthy at ${url} after ${TIMEOUT}s; see ${DIR}/logs/${name}.log"
     sleep 0.1

@@ -1,9 +1,8 @@
 # shellcheck shell=bash
 #
 # faults.sh — Kafka nodes and their agents in simulated pods, and faults
-# timed against them (tests/integration/quorum/dedicated_test.sh). Taken
-# from tests/integration/faults/faults_test.sh, which still has its own
-# copies of these helpers (moving it over is left for later).
+# timed against them (tests/integration/faults/faults_test.sh: its sampling
+# and results; tests/integration/quorum/dedicated_test.sh: all of it).
 # Sources pods.sh (and so common.sh) and kafka.sh.
 #
 # The caller sets AGENT (the binary), LIBS (Kafka's jars, fetch.sh) and

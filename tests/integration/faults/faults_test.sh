@@ -57,10 +57,8 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-# shellcheck source=tests/lib/pods.sh
-. "${HERE}/../../lib/pods.sh"
-# shellcheck source=tests/lib/kafka.sh
-. "${HERE}/../../lib/kafka.sh"
+# shellcheck source=tests/lib/faults.sh
+. "${HERE}/../../lib/faults.sh"
 AGENT=${1:-${LIB_ROOT}/build/kafka-agent}
 TOOL=${2:-${LIB_ROOT}/build/tests/kafka-test-tool}
 
@@ -184,34 +182,12 @@ others() {
   for n in "${NODES[@]}"; do ((n == $1)) || printf '%s ' "${n}"; done
 }
 
-# first VAR CMD...: unless VAR is set, sets it to T (the time the current
-# sample began) when CMD succeeds. Status 0 once VAR is set.
-first() {
-  local var=$1
-  shift
-  [[ -z ${!var} ]] || return 0
-  "$@" || return 1
-  printf -v "${var}" '%s' "${T}"
-}
-
-# sample_until LIMIT_MS FN: runs FN (a sampler that stamps with `first`)
-# back to back, T set to the start of each sample, until FN succeeds or
-# LIMIT_MS passes.
-sample_until() {
-  local limit_s
-  limit_s=$(secs "$1" 3)
-  wait_until --every 0.02 "${limit_s}" "$2" _sample "$2"
-}
-_sample() {
-  T=$(now_ms)
-  "$1"
-}
-
 # others_ready X: one of the other agents (in turn, one per sample) answers
 # kafka.ready SERVING; otherwise counts the sample in BAD_OTHERS and keeps
 # the first in BAD_FIRST. Call reset_others first.
 reset_others() {
-  BAD_OTHERS=0 BAD_FIRST='' _TURN=0 FAULT_T0=$(now_ms) RELAPSES=0 RELAPSE_FIRST=''
+  BAD_OTHERS=0 BAD_FIRST='' _TURN=0
+  relapses_reset
 }
 others_ready() {
   local -a o
@@ -225,26 +201,6 @@ others_ready() {
   [[ -n ${BAD_FIRST} ]] ||
     BAD_FIRST="agent ${n} kafka.ready ${s} $((T - FAULT_T0)) ms into the fault"
   return 1
-}
-# down_watch N SERVICE VAR: one probe of agent N's SERVICE. NOT_SERVING:
-# VAR = T the first time. SERVING after that, while the fault lasts: a
-# relapse, i.e. a false Ready (counted in RELAPSES, the first kept in
-# RELAPSE_FIRST). Status 0 once VAR is set.
-down_watch() {
-  local s
-  s=$(probe "$1" "$2")
-  if [[ ${s} == NOT_SERVING ]]; then
-    [[ -n ${!3} ]] || printf -v "$3" '%s' "${T}"
-  elif [[ ${s} == SERVING && -n ${!3} ]]; then
-    RELAPSES=$((RELAPSES + 1))
-    [[ -n ${RELAPSE_FIRST} ]] ||
-      RELAPSE_FIRST="$2 SERVING again $((T - FAULT_T0)) ms into the fault"
-  fi
-  [[ -n ${!3} ]]
-}
-check_relapses() { # X
-  info "kafka-$1's agent after it said NOT_SERVING: ${RELAPSES} samples SERVING during the fault${RELAPSE_FIRST:+ (first: ${RELAPSE_FIRST})}"
-  check "kafka-$1's agent stays NOT_SERVING while the fault lasts" eq "${RELAPSES}" 0
 }
 check_others() { # X
   info "the other agents' kafka.ready: ${BAD_OTHERS} of ${_TURN} samples not SERVING${BAD_FIRST:+ (first: ${BAD_FIRST})}"
@@ -292,17 +248,6 @@ pick_not_leader() {
     fi
   done
 }
-
-# Results: one row per fault.
-ROWS=()
-# row FAULT DETECTED_MS DETECT_LIMIT_MS RECOVERED_MS RECOVER_LIMIT_MS: a
-# value is "-" (not applicable) or a number of ms; an empty one was not
-# observed within the wait (printed as ">WAIT").
-row() { ROWS+=("$1|$2|$3|$4|$5"); }
-since_or_gt() { # T0 STAMP WAIT_MS
-  if [[ -n $2 ]]; then echo $(($2 - $1)); else echo ">$3"; fi
-}
-within() { [[ $1 =~ ^[0-9]+$ ]] && (($1 <= $2)); }
 
 # ---------------------------------------------------------------- Kafka in pods
 
@@ -559,7 +504,7 @@ for v in D_BROKER D_READY; do
   check "${svc} NOT_SERVING within 3 poll intervals" within "${took}" "${DETECT_MS}"
 done
 detected=$(since_or_gt "${t0}" "${D_BROKER}" $((HOLD_MS + 10000)))
-check_relapses "${X}"
+check_relapses "kafka-${X}'s agent"
 check_others "${X}"
 info "the broker was stopped for $(since "${t0}")s; $(status_json "${X}" | jq -r '"agent says: " + (.status.health[]? | select(.service == "kafka.broker") | .reason)')"
 t1=$(now_ms)
@@ -611,7 +556,7 @@ else
     check "${svc} NOT_SERVING within 3 poll intervals" within "${took}" "${DETECT_MS}"
   done
   detected=$(since_or_gt "${t0}" "${D_BROKER}" $((HOLD_MS + 10000)))
-  check_relapses "${X}"
+  check_relapses "kafka-${X}'s agent"
   new_leader=$(quorum_leader)
   info "while kafka-${X} was hung, the quorum-state files name leader ${new_leader:-none}"
   check "the other controllers elected a new leader" ne "${new_leader:-${X}}" "${X}"
@@ -655,7 +600,7 @@ sample_until $((OUT_OF_ISR_MS + 8000)) s3_cut
 took=$(since_or_gt "${t0}" "${D_X}" $((OUT_OF_ISR_MS + 8000)))
 info "kafka-${X}'s agent not ready ${took} ms after the cut (limit ${CUT_MS} ms)"
 check "kafka-${X}'s agent not ready within ${CUT_MS} ms" within "${took}" "${CUT_MS}"
-check_relapses "${X}"
+check_relapses "kafka-${X}'s agent"
 detected=${took}
 for v in D_OUT_Y D_OUT_Z; do
   n=${Y}
@@ -710,7 +655,7 @@ took=$(since_or_gt "${t0}" "${D_FENCED}" $((FENCE_MS + 10000)))
 info "kafka-${X}'s kafka.broker NOT_SERVING after ${took} ms (limit ${FENCE_MS} ms)"
 check "kafka.broker NOT_SERVING within ${FENCE_MS} ms of the block" within "${took}" "${FENCE_MS}"
 check "the fenced broker's process still runs" alive "${KPID[X]}"
-check_relapses "${X}"
+check_relapses "kafka-${X}'s agent"
 check_others "${X}"
 detected=${took}
 t1=$(now_ms)
@@ -850,18 +795,7 @@ reap "${PRODUCER_PID}" 30 || true
 PRODUCER_PID=''
 printf '\n=== acks=all producer (100/s all along): %s\n' "$(tail -n1 "${WORK}/producer.out" 2>/dev/null)"
 
-fmt() { # VALUE: ms as seconds, other text as is
-  if [[ $1 =~ ^[0-9]+$ ]]; then printf '%ss' "$(secs "$1" 2)"
-  elif [[ $1 =~ ^\>([0-9]+)$ ]]; then printf '>%ss' "$(secs "${BASH_REMATCH[1]}" 1)"
-  else printf '%s' "$1"; fi
-}
-printf '\n=== faults: detection and recovery (poll interval %s ms)\n' "${POLL_MS}"
-printf '%-66s %10s %10s %12s %12s\n' fault detected limit recovered limit
-for r in "${ROWS[@]}"; do
-  IFS='|' read -r f d dl rc rl <<<"${r}"
-  printf '%-66s %10s %10s %12s %12s\n' "${f}" "$(fmt "${d}")" "$(fmt "${dl}")" "$(fmt "${rc}")" "$(fmt "${rl}")"
-done
-printf '\n'
+print_rows "faults: detection and recovery (poll interval ${POLL_MS} ms)"
 say "done"
 checks_done || fail "${#CASES_FAILED[@]} scenario(s) failed: ${CASES_FAILED[*]}"
 PASSED=1

@@ -75,7 +75,7 @@ say "cluster up: $bootstrap"
 for n in 0 1 2; do
   "$agent" serve --pod-name "kafka-$n" --namespace kafka \
     --bootstrap "127.0.0.1:$("$cluster" port "$work/kafka" "$n")" \
-    --grpc-listen "$(addr "$n")" --poll-interval 1s \
+    --grpc-listen "$(addr "$n")" --http-listen "" --poll-interval 1s \
     >"$work/agent-$n.log" 2>&1 &
   agent_pids+=($!)
 done

@@ -256,13 +256,18 @@ TEST_F(PollerTest, CombinedPodAsksItsControllerWhenTheBrokerCannotForward) {
   EXPECT_EQ(controller.quorum_calls(), 20);
 
   // Neither answers (no leader yet, or this node is cut off): not serving,
-  // and the reason names both ways tried.
+  // the reason names both ways tried, and each is asked once per poll.
   wire_.SetQuorum(absl::DeadlineExceededError(
       "DescribeQuorum v2 to localhost:9092: timed out"));
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();  // through the controller listener again
+  EXPECT_EQ(controller.quorum_calls(), 21);
   controller.SetQuorum(absl::DeadlineExceededError(
       "DescribeQuorum v2 to kafka-0:29093: timed out"));
   clock_.Advance(absl::Seconds(2));
   poller.PollOnce();
+  EXPECT_EQ(controller.quorum_calls(), 22);
+  EXPECT_EQ(wire_.quorum_calls(), broker_tries + 5);
   s = store.Get();
   EXPECT_FALSE(s->assessment.broker_ok);
   EXPECT_THAT(s->assessment.broker_reason,
