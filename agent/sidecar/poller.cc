@@ -187,7 +187,8 @@ bool Poller::AskAllTopics(const ClusterMetadata& prev, MonoTime now,
   const Partitions& ps = prev.partitions;
   if (all_topics_mono_ == MonoTime::InfinitePast() ||
       now - all_topics_mono_ >= options_.all_topics_every ||
-      prev.metadata_answered_by.empty()) {
+      prev.metadata_answered_by.empty() ||
+      ps.size() < options_.narrow_from_partitions) {
     return true;
   }
   const int32_t node = options_.roles.node_id;

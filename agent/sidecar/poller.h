@@ -10,11 +10,12 @@
 // this pod's answer, and the quorum leader certifies (through how far this
 // node's copy of the metadata log lags) that the local metadata is current.
 //
-// Less load on Kafka: after a Metadata request for every topic, a poll asks
-// only for the topics this broker hosts a replica of, plus the topics of
-// reassignments in progress (listed every poll) — when those are at most
-// half of the cluster's partitions; otherwise every poll asks for every
-// topic. Every topic is asked for again at least every `all_topics_every`.
+// Less load on Kafka: in a cluster of at least `narrow_from_partitions`
+// partitions, after a Metadata request for every topic, a poll asks only for
+// the topics this broker hosts a replica of, plus the topics of reassignments
+// in progress (listed every poll) — when those are at most half of the
+// cluster's partitions; otherwise (and in every smaller cluster, where the
+// saving is a few kilobytes) every poll asks for every topic. Every topic is asked for again at least every `all_topics_every`.
 // So this broker's own partitions (what readiness and its own restart safety
 // judge) are always from the latest poll; partitions of topics it does not
 // host, and topics created since, are at most `all_topics_every` (plus a
@@ -50,6 +51,9 @@ struct PollerOptions {
   absl::Duration request_timeout = absl::Seconds(2);
   // Every topic is asked for at least this often (see above).
   absl::Duration all_topics_every = absl::Seconds(30);
+  // Smaller clusters get every topic at every poll (see above): new topics
+  // and every partition's ISR are never older than one poll there.
+  size_t narrow_from_partitions = 10000;
   // Where each poll's duration and its failed Kafka requests are recorded;
   // may be null.
   PollStats* stats = nullptr;

@@ -288,11 +288,12 @@ int RunServe(const ServeOptions& o, Filesystem& fs, Clock& clock,
   });
   std::thread refresher([&] { server->RunRefresher(stop); });
   std::thread gate_thread([&] { gate.Run(stop); });
-  spdlog::info("serving: polling {} every {} (metadata of every topic at "
-               "least every {}, else of the topics hosted here when fewer); "
-               "snapshot stale after {}; liveness (\"\") lost after {} "
-               "without a completed poll",
+  spdlog::info("serving: polling {} every {} (metadata of every topic; from "
+               "{} partitions on, at least every {} and of the topics "
+               "hosted here in between when fewer); snapshot stale after {}; "
+               "liveness (\"\") lost after {} without a completed poll",
                bootstrap, absl::FormatDuration(o.poll_interval),
+               po.narrow_from_partitions,
                absl::FormatDuration(po.all_topics_every),
                absl::FormatDuration(o.poll_interval * kStaleAfterPolls),
                absl::FormatDuration(LivenessBound(o.poll_interval)));

@@ -379,6 +379,7 @@ class PartialPollTest : public ::testing::Test {
     o.local_address = "localhost:9092";
     o.interval = absl::Seconds(2);
     o.all_topics_every = absl::Seconds(30);
+    o.narrow_from_partitions = 0;  // narrows at any size
     return o;
   }
   // Changes the world the fake broker answers with.
@@ -488,6 +489,26 @@ TEST_F(PartialPollTest, HostingHalfOrMoreAsksForEverythingEveryPoll) {
   for (const auto& asked : wire_.metadata_topics()) {
     EXPECT_THAT(asked, ElementsAre("*"));
   }
+}
+
+TEST_F(PartialPollTest, ASmallClusterGetsEveryTopicEveryPoll) {
+  PollerOptions o = Options();
+  o.narrow_from_partitions = 5;  // the cluster has 4
+  Poller poller(wire_, /*configs=*/nullptr, clock_, store_, o);
+  poller.PollOnce();
+  Poll();
+  // A topic created since the last poll is there at the next one.
+  std::vector<PartitionState> ps = testing::States(world_);
+  ps.push_back(P("e", 0, 5, {5, 0}, {0}, 0));
+  testing::SetPartitions(&world_, ps);
+  wire_.SetMetadata(testing::MetadataInfoOf(world_));
+  clock_.Advance(absl::Seconds(2));
+  poller.PollOnce();
+  for (const auto& asked : wire_.metadata_topics()) {
+    EXPECT_THAT(asked, ElementsAre("*"));
+  }
+  EXPECT_EQ(IsrOf("e"), (std::vector<int32_t>{0}));
+  EXPECT_FALSE(store_.Get()->assessment.ready) << "5 is not in e's ISR";
 }
 
 TEST_F(PartialPollTest, TrafficIsCarriedInTheSnapshot) {
