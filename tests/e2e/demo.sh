@@ -389,7 +389,7 @@ K8S_BOOTSTRAP="${K8S_SVC}.${K8S_NS}.svc.${PODS_CLUSTER_DOMAIN}:9092"
 k8s_watch_pods
 info "StatefulSet ${K8S_STS}: ${K8S_REPLICAS} replicas in namespace ${K8S_NS}, headless Service ${K8S_SVC}," \
   "readinessProbe gRPC :${K8S_READY_PORT} \"${K8S_READY_SERVICE}\", minReadySeconds ${K8S_MIN_READY}," \
-  "terminationGracePeriodSeconds ${K8S_GRACE}; ${K8S_REPLICAS} PersistentVolumes (hostPath) pre-bound to its claims."
+  "terminationGracePeriodSeconds ${K8S_GRACE}; ${K8S_REPLICAS} PersistentVolumes (hostPath) and their claims, bound before the StatefulSet exists."
 info "Images: kafka-agent:* from the root filesystem ${K8S_AGENT_ROOTFS}" \
   "(read-only, uid 65532); apache/kafka:* emulated from Kafka's jars, with KAFKA_HEAP_OPTS=${K8S_KAFKA_HEAP}" \
   "in its image environment (the manifest sets no heap; the image's 1 GiB x 3 does not suit this machine)."

@@ -229,10 +229,18 @@ EOF
     { tail -n 20 "${WORK}"/nodes/*/kubelet.log >&2; return 1; }
   say "${K8S_NODES} nodes Ready after $(secs $(($(now_ms) - t0)))s (kubelet-sim: ${K8S_NODE_NAMES[*]}, one zone each)"
 
-  # Storage: a hostPath PersistentVolume per claim the StatefulSet will make,
-  # pre-bound to it (static provisioning), so the PV controller binds each
-  # claim at once and the scheduler finds its volume.
-  manifest=''
+  # Storage: a hostPath PersistentVolume per claim the StatefulSet will use,
+  # and the claim itself, bound to it before the StatefulSet exists (static
+  # provisioning): the StatefulSet takes a claim of its template's name that
+  # exists. Claims it made itself would race the PV controller: a pod whose
+  # claim is not bound yet is unschedulable, and the scheduler's back-off
+  # started one pod 14 s after the others once (its peers' Kafka then logged
+  # UnknownHostException for it, as Kafka does for any voter not up yet).
+  manifest="---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ${K8S_NS}}
+"
   for ((n = 0; n < K8S_REPLICAS; n++)); do
     base="${K8S_CLAIM}-${K8S_STS}-${n}"
     manifest+="---
@@ -246,9 +254,23 @@ spec:
   storageClassName: ''
   claimRef: {namespace: ${K8S_NS}, name: ${base}}
   hostPath: {path: ${WORK}/pv/${base}, type: DirectoryOrCreate}
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata:
+  name: ${base}
+  namespace: ${K8S_NS}
+  labels: {app.kubernetes.io/name: ${K8S_STS}, app.kubernetes.io/instance: ${K8S_STS}}
+spec:
+  accessModes: [ReadWriteOnce]
+  storageClassName: ''
+  volumeName: e2e-${base}
+  resources: {requests: {storage: 100Gi}}
 "
   done
   kc apply -f - <<<"${manifest}" >/dev/null || return 1
+  kc -n "${K8S_NS}" wait --for=jsonpath='{.status.phase}'=Bound pvc --all --timeout=60s >/dev/null ||
+    { kc -n "${K8S_NS}" get pvc >&2; return 1; }
   K8S_POD_WATCH=${WORK}/client/pods.watch
   return 0
 }
