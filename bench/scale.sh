@@ -11,8 +11,9 @@
 #  2. The real `kafka-agent serve` against bench/scale/fake_kafka (a fake
 #     broker serving a synthetic cluster: topics of 100 partitions, RF 3,
 #     3 brokers, 2% under-replicated), one size after the other: CPU per
-#     poll, RSS idle, RSS after `status` / `status --all` /
-#     `status --under-replicated`, their wall times, and the bytes and
+#     poll; RSS idle and RSS after `status` / `status --all` /
+#     `status --under-replicated`, each the lowest and highest of samples
+#     over two poll intervals; peak RSS; the answers' wall times; the bytes and
 #     requests per minute it exchanges with Kafka (counted by the fake
 #     broker). With KAFKA_AGENT_BEFORE_BIN set (an agent built before this
 #     change), that agent runs alongside against its own fake broker and
@@ -78,6 +79,21 @@ trap 'cleanup; cleanup_work' EXIT
 
 rss_kib() { awk -v f="$2:" '$1 == f {print $2}' "/proc/$1/status"; }
 
+# rss_span PID: "LOW HIGH", the lowest and highest VmRSS (KiB) sampled every
+# 0.1 s over two poll intervals. A single sample lands inside a poll (the new
+# table built beside the one in use, the answer's bytes) as often as not at
+# 1M partitions; the lowest is what stays resident between polls.
+rss_span() {
+  local lo='' hi=0 v i
+  for ((i = 0; i < INTERVAL * 20; i++)); do
+    v=$(rss_kib "$1" VmRSS)
+    if [ -z "$lo" ] || ((v < lo)); then lo=$v; fi
+    ((v <= hi)) || hi=$v
+    nap 0.1
+  done
+  echo "$lo $hi"
+}
+
 # serving ADDR: the agent answers kafka.broker SERVING (its first poll is in).
 serving() { [ "$(health_of "$1" kafka.broker)" = SERVING ]; }
 
@@ -91,7 +107,7 @@ timed() {
 }
 
 results=$dir/e2e.tsv
-printf 'size\twho\tcpu_ms_per_poll\trss_idle_kib\trss_after_kib\thwm_kib\tstatus_ms\tstatus_all_ms\tunder_ms\tunder_rows\twindow_ms\tfake_stats_start\tfake_stats_end\tstatus_bytes\tall_bytes\n' >"$results"
+printf 'size\twho\tcpu_ms_per_poll\trss_idle_kib\trss_idle_high_kib\trss_after_kib\trss_after_high_kib\thwm_kib\tstatus_ms\tstatus_all_ms\tunder_ms\tunder_rows\twindow_ms\tfake_stats_start\tfake_stats_end\tstatus_bytes\tall_bytes\n' >"$results"
 
 for n in $SIZES; do
   who=(after)
@@ -113,7 +129,7 @@ for n in $SIZES; do
     gport[$w]=$(free_port)
     "$bin" serve --pod-name kafka-0 --namespace bench \
       --bootstrap "127.0.0.1:${fport[$w]}" --grpc-listen "127.0.0.1:${gport[$w]}" \
-      --poll-interval "${INTERVAL}s" >"$dir/agent-$n-$w.log" 2>&1 &
+      --poll-interval "${INTERVAL}s" --http-listen "" >"$dir/agent-$n-$w.log" 2>&1 &
     apid[$w]=$!
     pids+=($!)
   done
@@ -139,8 +155,8 @@ for n in $SIZES; do
     cp "${stats[$w]}" "$dir/fake-$n-$w-end.tsv"
     polls=$((window_ms / (INTERVAL * 1000)))
     cpu[$w]=$(python3 -c "print(f'{($c1 - ${c0[$w]}) * 1000 / $(getconf CLK_TCK) / $polls:.1f}')")
-    idle[$w]=$(rss_kib "${apid[$w]}" VmRSS)
   done
+  for w in "${who[@]}"; do idle[$w]=$(rss_span "${apid[$w]}"); done
   for w in "${who[@]}"; do
     cpu_ms=${cpu[$w]}
     addr=127.0.0.1:${gport[$w]}
@@ -148,14 +164,15 @@ for n in $SIZES; do
     all_ms=$(timed "$dir/all-$n-$w.txt" "$AGENT" status --addr "$addr" --all --timeout 120s)
     ur_ms=$(timed "$dir/ur-$n-$w.txt" "$AGENT" status --addr "$addr" --under-replicated --timeout 120s)
     ur_rows=$(grep -c 'under-replicated$' "$dir/ur-$n-$w.txt" || true)
-    nap 3 # the refresher's trim after a large answer
-    after=$(rss_kib "${apid[$w]}" VmRSS)
+    nap "$INTERVAL" # the refresher's trim after a large answer
+    read -r idle_lo idle_hi <<<"${idle[$w]}"
+    read -r after after_hi <<<"$(rss_span "${apid[$w]}")"
     hwm=$(rss_kib "${apid[$w]}" VmHWM)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
-      "$n" "$w" "$cpu_ms" "${idle[$w]}" "$after" "$hwm" "$st_ms" "$all_ms" "$ur_ms" "$ur_rows" \
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+      "$n" "$w" "$cpu_ms" "$idle_lo" "$idle_hi" "$after" "$after_hi" "$hwm" "$st_ms" "$all_ms" "$ur_ms" "$ur_rows" \
       "$window_ms" "$dir/fake-$n-$w-start.tsv" "$dir/fake-$n-$w-end.tsv" \
       "$(wc -c <"$dir/status-$n-$w.txt")" "$(wc -c <"$dir/all-$n-$w.txt")" >>"$results"
-    say "  $n partitions, $w: $cpu_ms ms CPU per poll, RSS idle $((${idle[$w]} / 1024)) MiB, after answers $((after / 1024)) MiB (peak $((hwm / 1024))), status ${st_ms} ms, --all ${all_ms} ms, --under-replicated ${ur_ms} ms ($ur_rows rows)"
+    say "  $n partitions, $w: $cpu_ms ms CPU per poll, RSS idle $((idle_lo / 1024))-$((idle_hi / 1024)) MiB, after answers $((after / 1024))-$((after_hi / 1024)) MiB (peak $((hwm / 1024))), status ${st_ms} ms, --all ${all_ms} ms, --under-replicated ${ur_ms} ms ($ur_rows rows)"
   done
   cleanup
 done

@@ -400,8 +400,12 @@ def cmd_scale(summary, path):
         dc = d.get("ApiKey(32)", (0, 0, 0))
         t = {
             "CPU per 2 s poll interval": (float(r["cpu_ms_per_poll"]), "ms"),
-            "RSS idle": (int(r["rss_idle_kib"]) / 1024, "MiB"),
-            "RSS after answers": (int(r["rss_after_kib"]) / 1024, "MiB"),
+            "RSS idle, lowest": (int(r["rss_idle_kib"]) / 1024, "MiB"),
+            "RSS idle, highest": (int(r["rss_idle_high_kib"]) / 1024, "MiB"),
+            "RSS after answers, lowest": (int(r["rss_after_kib"]) / 1024,
+                                          "MiB"),
+            "RSS after answers, highest": (int(r["rss_after_high_kib"]) / 1024,
+                                           "MiB"),
             "peak RSS": (int(r["hwm_kib"]) / 1024, "MiB"),
             "status (100 rows)": (int(r["status_ms"]) / 1000, "s"),
             "status --all": (int(r["status_all_ms"]) / 1000, "s"),
