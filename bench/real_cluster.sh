@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # real_cluster: the agent on a real Kafka cluster at the largest size this
 # machine holds (issue 11, item 4), and its answer against Kafka's own tool.
-# Not in bench/run.sh's default set (about 15 minutes at 20k partitions):
+# Not in bench/run.sh's default set (about 5 minutes at 20k partitions):
 # `bench/run.sh real_cluster`, or this script alone.
 #
 # A KRaft cluster of Apache Kafka 4.4.0 on loopback (tests/integration/kafka/
