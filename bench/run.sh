@@ -6,6 +6,7 @@
 #
 #   bench/run.sh                      everything, about 7 minutes
 #   bench/run.sh render_vs_shell      one benchmark (or: health_probe, quorum_status, metrics_scrape)
+#   bench/run.sh scale real_cluster   not in the default set (~10 and ~5 minutes)
 #
 # The full output and the table's rows (TSV) are kept in BENCH_RESULTS
 # (default build/bench-results/). Knobs, all optional: see bench/README.md.

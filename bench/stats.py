@@ -32,6 +32,11 @@ Subcommands:
   scale SUMMARY_TSV E2E_TSV
       The real agent against the fake broker (bench/scale.sh): a table per
       size, and before/after ratios when a before agent ran.
+  real SUMMARY_TSV REAL_TSV
+      The agent on a real Kafka cluster (bench/real_cluster.sh): a table per
+      size, before/after ratios when a before agent ran, and the after
+      agent's own counters of what it asked of Kafka (GetStatus
+      kafka_traffic) beside the kernel's.
   table SUMMARY_TSV
       The compact table of every ratio.
 """
@@ -442,6 +447,98 @@ def cmd_scale(summary, path):
     return 0
 
 
+# --- real -------------------------------------------------------------------------
+
+def load_traffic(path):
+    """GetStatus kafka_traffic as {api: (requests, sent, received)}; the
+    wire client's APIs by name, librdkafka's as "librdkafka"."""
+    if path in ("", "-") or not os.path.exists(path):
+        return {}
+    try:
+        with open(path, encoding="utf-8") as f:
+            t = json.load(f)
+    except (OSError, ValueError):
+        return {}
+    out = {}
+    rows = list(t.get("wire", []))
+    if t.get("librdkafka"):
+        rows.append(dict(t["librdkafka"], api="librdkafka"))
+    for a in rows:
+        if a.get("api") == "all":
+            continue
+        out[a.get("api", "?")] = tuple(int(a.get(k, 0) or 0) for k in
+                                       ("requests", "bytes_sent",
+                                        "bytes_received"))
+    return out
+
+
+def num(v):
+    """Three significant digits, at least (12.3, 0.123, 1234)."""
+    return f"{v:.0f}" if v >= 100 else f"{v:.3g}"
+
+
+def cmd_real(summary, path):
+    rows = []
+    with open(path, encoding="utf-8") as f:
+        head = next(f).rstrip("\n").split("\t")
+        for line in f:
+            rows.append(dict(zip(head, line.rstrip("\n").split("\t"))))
+    table, own = {}, {}
+    for r in rows:
+        per_min = 60000.0 / int(r["window_ms"])
+        t = {
+            "CPU per 2 s poll interval": (float(r["cpu_ms_per_poll"]), "ms"),
+            "RSS idle": (int(r["rss_idle_kib"]) / 1024, "MiB"),
+            "RSS after answers": (int(r["rss_after_kib"]) / 1024, "MiB"),
+            "peak RSS": (int(r["hwm_kib"]) / 1024, "MiB"),
+            "status (100 rows), wall": (int(r["status_ms"]) / 1000, "s"),
+            "status --all, wall": (int(r["status_all_ms"]) / 1000, "s"),
+            "status --under-replicated, wall": (int(r["under_ms"]) / 1000, "s"),
+            "bytes to Kafka /min": (int(r["sent"]) * per_min / 1024, "KiB"),
+            "bytes from Kafka /min": (int(r["received"]) * per_min / 1024,
+                                      "KiB"),
+            "segments to Kafka /min": (int(r["segs_out"]) * per_min, ""),
+        }
+        n = int(r["size"])
+        table[(n, r["who"])] = t
+        start, end = load_traffic(r["traffic_start"]), load_traffic(r["traffic_end"])
+        if end:
+            d = {api: tuple((e - s) * per_min for e, s in
+                            zip(end[api], start.get(api, (0, 0, 0))))
+                 for api in end}
+            own[n] = (d, r["load"])
+    sizes = sorted({n for n, _ in table})
+    metrics = list(next(iter(table.values())).keys()) if table else []
+    has_b = any(w == "before" for _, w in table)
+    print("    " + f"{'':33s}" + "".join(f"{size_name(n):>30s}" for n in sizes))
+    for m in metrics:
+        cells = []
+        for n in sizes:
+            a = table.get((n, "after"), {}).get(m)
+            b = table.get((n, "before"), {}).get(m)
+            cell = f"{num(a[0])}{a[1] and ' ' + a[1]}" if a else "-"
+            if a and b:
+                cell += f" | {num(b[0])} | {fmt_ratio(ratio(a[0], b[0]))}"
+                emit(summary, "real_cluster", f"{m}, {size_name(n)}",
+                     "after", f"{num(a[0])} {a[1]}".strip(), "before",
+                     f"{num(b[0])} {b[1]}".strip(), ratio(a[0], b[0]), "lower")
+            cells.append(cell)
+        print("    " + f"{m:33s}" + "".join(f"{c:>30s}" for c in cells))
+    if has_b:
+        print("    (after | before | after/before)")
+    for n in sizes:
+        if n not in own:
+            continue
+        d, load = own[n]
+        tot = [sum(v[k] for v in d.values()) for k in range(3)]
+        print(f"  {size_name(n)}, the after agent's own counters per minute "
+              f"(load average {load}): {tot[0]:.0f} requests, "
+              f"{tot[1] / 1024:.1f} KiB sent, {tot[2] / 1024:.1f} KiB received; "
+              + ", ".join(f"{api} {v[0]:.0f} req {v[1] / 1024:.1f}/{v[2] / 1024:.1f} KiB"
+                          for api, v in sorted(d.items()) if v[0] or v[1] or v[2]))
+    return 0
+
+
 # --- table ------------------------------------------------------------------------
 
 def cmd_table(summary):
@@ -487,6 +584,8 @@ def main(argv):
         return cmd_gbench(*args)
     if cmd == "scale":
         return cmd_scale(*args)
+    if cmd == "real":
+        return cmd_real(*args)
     print(__doc__, file=sys.stderr)
     return 2
 
