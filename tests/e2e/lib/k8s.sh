@@ -300,6 +300,11 @@ k8s_watch_pods() {
 # namespaces. Safe to call twice.
 k8s_stop_all() {
   local pid name
+  local -a sessions=()
+  # Each kubelet-sim leads a session (setsid) its containers stay in.
+  for name in "${!K8S_PIDS[@]}"; do
+    [[ ${name} == kubelet-* ]] && sessions+=("${K8S_PIDS[${name}]}")
+  done
   for pid in "${K8S_HELPERS[@]}"; do
     pkill -TERM -P "${pid}" 2>/dev/null
     kill -TERM "${pid}" 2>/dev/null
@@ -324,6 +329,15 @@ k8s_stop_all() {
     fi
     PODS_KILL_GRACE=5 pods_cleanup "${PODS_RUN_ID}"
   fi
+  # Whatever of a pod is still running (a failed run once left every pod's
+  # agent and two brokers behind) goes with its kubelet's session.
+  for pid in "${sessions[@]}"; do
+    if pgrep -s "${pid}" >/dev/null; then
+      pkill -TERM -s "${pid}"
+      nap 2
+      pkill -KILL -s "${pid}"
+    fi
+  done
   for pid in "${K8S_HELPERS[@]}"; do wait "${pid}" 2>/dev/null; done
   K8S_HELPERS=()
   K8S_PIDS=()
