@@ -378,6 +378,37 @@ def cmd_gbench(summary, path):
 
 # --- scale ------------------------------------------------------------------------
 
+def read_rows(path):
+    """The rows of a TSV with a header line, as dicts."""
+    with open(path, encoding="utf-8") as f:
+        head = next(f).rstrip("\n").split("\t")
+        return [dict(zip(head, line.rstrip("\n").split("\t"))) for line in f]
+
+
+def print_after_before(summary, bench, table, width):
+    """Prints TABLE ({(size, "after"|"before"): {metric: (value, unit)}}) as
+    one row per metric, one column per size: "after | before | ratio"; emits
+    each pair's ratio (lower is better) to the summary."""
+    sizes = sorted({n for n, _ in table})
+    metrics = list(next(iter(table.values())).keys()) if table else []
+    print("    " + " " * width + "".join(f"{size_name(n):>30s}" for n in sizes))
+    for m in metrics:
+        cells = []
+        for n in sizes:
+            a = table.get((n, "after"), {}).get(m)
+            b = table.get((n, "before"), {}).get(m)
+            cell = f"{num(a[0])}{a[1] and ' ' + a[1]}" if a else "-"
+            if a and b:
+                cell += f" | {num(b[0])} | {fmt_ratio(ratio(a[0], b[0]))}"
+                emit(summary, bench, f"{m}, {size_name(n)}",
+                     "after", f"{num(a[0])} {a[1]}".strip(), "before",
+                     f"{num(b[0])} {b[1]}".strip(), ratio(a[0], b[0]), "lower")
+            cells.append(cell)
+        print("    " + f"{m:{width}s}" + "".join(f"{c:>30s}" for c in cells))
+    if any(w == "before" for _, w in table):
+        print("    (after | before | after/before)")
+
+
 def load_fake(path):
     out = {}
     with open(path, encoding="utf-8") as f:
@@ -389,11 +420,7 @@ def load_fake(path):
 
 
 def cmd_scale(summary, path):
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        head = next(f).rstrip("\n").split("\t")
-        for line in f:
-            rows.append(dict(zip(head, line.rstrip("\n").split("\t"))))
+    rows = read_rows(path)
     table = {}
     for r in rows:
         start, end = load_fake(r["fake_stats_start"]), load_fake(r["fake_stats_end"])
@@ -424,26 +451,8 @@ def cmd_scale(summary, path):
             "status output": (int(r["status_bytes"]) / 1024, "KiB"),
         }
         table[(int(r["size"]), r["who"])] = t
-    sizes = sorted({n for n, _ in table})
-    metrics = list(next(iter(table.values())).keys()) if table else []
-    print("  the real agent against the fake broker (after"
-          + (" | before | after/before" if any(w == "before" for _, w in table)
-             else "") + "):")
-    print("    " + f"{'':28s}" + "".join(f"{size_name(n):>26s}" for n in sizes))
-    for m in metrics:
-        cells = []
-        for n in sizes:
-            a = table.get((n, "after"), {}).get(m)
-            b = table.get((n, "before"), {}).get(m)
-            cell = f"{a[0]:.1f}{a[1] and ' ' + a[1]}" if a else "-"
-            if b:
-                cell += f" | {b[0]:.1f} | {ratio(a[0], b[0]):.2f}"
-                better = "lower"
-                emit(summary, "scale (real agent)", f"{m}, {size_name(n)}",
-                     "after", f"{a[0]:.1f} {a[1]}".strip(), "before",
-                     f"{b[0]:.1f} {b[1]}".strip(), ratio(a[0], b[0]), better)
-            cells.append(cell)
-        print("    " + f"{m:28s}" + "".join(f"{c:>26s}" for c in cells))
+    print("  the real agent against the fake broker:")
+    print_after_before(summary, "scale (real agent)", table, 28)
     return 0
 
 
@@ -478,11 +487,7 @@ def num(v):
 
 
 def cmd_real(summary, path):
-    rows = []
-    with open(path, encoding="utf-8") as f:
-        head = next(f).rstrip("\n").split("\t")
-        for line in f:
-            rows.append(dict(zip(head, line.rstrip("\n").split("\t"))))
+    rows = read_rows(path)
     table, own = {}, {}
     for r in rows:
         per_min = 60000.0 / int(r["window_ms"])
@@ -507,25 +512,8 @@ def cmd_real(summary, path):
                             zip(end[api], start.get(api, (0, 0, 0))))
                  for api in end}
             own[n] = (d, r["load"])
+    print_after_before(summary, "real_cluster", table, 33)
     sizes = sorted({n for n, _ in table})
-    metrics = list(next(iter(table.values())).keys()) if table else []
-    has_b = any(w == "before" for _, w in table)
-    print("    " + f"{'':33s}" + "".join(f"{size_name(n):>30s}" for n in sizes))
-    for m in metrics:
-        cells = []
-        for n in sizes:
-            a = table.get((n, "after"), {}).get(m)
-            b = table.get((n, "before"), {}).get(m)
-            cell = f"{num(a[0])}{a[1] and ' ' + a[1]}" if a else "-"
-            if a and b:
-                cell += f" | {num(b[0])} | {fmt_ratio(ratio(a[0], b[0]))}"
-                emit(summary, "real_cluster", f"{m}, {size_name(n)}",
-                     "after", f"{num(a[0])} {a[1]}".strip(), "before",
-                     f"{num(b[0])} {b[1]}".strip(), ratio(a[0], b[0]), "lower")
-            cells.append(cell)
-        print("    " + f"{m:33s}" + "".join(f"{c:>30s}" for c in cells))
-    if has_b:
-        print("    (after | before | after/before)")
     for n in sizes:
         if n not in own:
             continue
