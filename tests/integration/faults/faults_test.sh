@@ -444,6 +444,21 @@ check_recovery() { # X T0 LIMIT_MS
   RECOVERED=${took}
 }
 
+# check_down_detected FAULT LIMIT: D_BROKER and D_READY (from down_watch)
+# within DETECT_MS of t0, each checked and logged ("... after FAULT");
+# detected = kafka.broker's time, or ">LIMIT" when never seen.
+check_down_detected() {
+  local fault=$1 limit=$2 v took svc
+  for v in D_BROKER D_READY; do
+    took=$(since_or_gt "${t0}" "${!v}" "${limit}")
+    svc=kafka.broker
+    [[ ${v} == D_BROKER ]] || svc=kafka.ready
+    info "${svc} NOT_SERVING ${took} ms after ${fault} (limit ${DETECT_MS} ms)"
+    check "${svc} NOT_SERVING within 3 poll intervals" within "${took}" "${DETECT_MS}"
+  done
+  detected=$(since_or_gt "${t0}" "${D_BROKER}" "${limit}")
+}
+
 # ---------------------------------------------------------------- 1. SIGKILL
 
 begin_case "1. broker SIGKILL, then restarted"
@@ -464,14 +479,7 @@ t0=$(now_ms)
 kill -KILL "${KPID[X]}"
 sample_until $((DETECT_MS + 10000)) s1_down
 reap "${KPID[X]}" 5
-for v in D_BROKER D_READY; do
-  took=$(since_or_gt "${t0}" "${!v}" $((DETECT_MS + 10000)))
-  svc=kafka.broker
-  [[ ${v} == D_BROKER ]] || svc=kafka.ready
-  info "${svc} NOT_SERVING ${took} ms after SIGKILL (limit ${DETECT_MS} ms)"
-  check "${svc} NOT_SERVING within 3 poll intervals" within "${took}" "${DETECT_MS}"
-done
-detected=$(since_or_gt "${t0}" "${D_BROKER}" $((DETECT_MS + 10000)))
+check_down_detected SIGKILL $((DETECT_MS + 10000))
 check_others "${X}"
 check "the agent itself (\"\") stays SERVING" is "${X}" '' SERVING
 t1=$(now_ms)
@@ -496,14 +504,7 @@ HOLD_MS=$((SESSION_MS + 2 * POLL_MS))
 t0=$(now_ms)
 kill -STOP "${KPID[X]}"
 sample_until $((HOLD_MS + 10000)) s1_down
-for v in D_BROKER D_READY; do
-  took=$(since_or_gt "${t0}" "${!v}" $((HOLD_MS + 10000)))
-  svc=kafka.broker
-  [[ ${v} == D_BROKER ]] || svc=kafka.ready
-  info "${svc} NOT_SERVING ${took} ms after SIGSTOP (limit ${DETECT_MS} ms)"
-  check "${svc} NOT_SERVING within 3 poll intervals" within "${took}" "${DETECT_MS}"
-done
-detected=$(since_or_gt "${t0}" "${D_BROKER}" $((HOLD_MS + 10000)))
+check_down_detected SIGSTOP $((HOLD_MS + 10000))
 check_relapses "kafka-${X}'s agent"
 check_others "${X}"
 info "the broker was stopped for $(since "${t0}")s; $(status_json "${X}" | jq -r '"agent says: " + (.status.health[]? | select(.service == "kafka.broker") | .reason)')"
@@ -548,14 +549,7 @@ else
   t0=$(now_ms)
   kill -STOP "${KPID[X]}"
   sample_until $((HOLD_MS + 10000)) s2b_down
-  for v in D_BROKER D_READY; do
-    took=$(since_or_gt "${t0}" "${!v}" $((HOLD_MS + 10000)))
-    svc=kafka.broker
-    [[ ${v} == D_BROKER ]] || svc=kafka.ready
-    info "${svc} NOT_SERVING ${took} ms after SIGSTOP (limit ${DETECT_MS} ms)"
-    check "${svc} NOT_SERVING within 3 poll intervals" within "${took}" "${DETECT_MS}"
-  done
-  detected=$(since_or_gt "${t0}" "${D_BROKER}" $((HOLD_MS + 10000)))
+  check_down_detected SIGSTOP $((HOLD_MS + 10000))
   check_relapses "kafka-${X}'s agent"
   new_leader=$(quorum_leader)
   info "while kafka-${X} was hung, the quorum-state files name leader ${new_leader:-none}"
