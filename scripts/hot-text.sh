@@ -19,7 +19,7 @@
 #   status     the client side of `kafka-agent status`
 # Run it after large changes (new code is laid out with the rest until then;
 # names that no longer exist match nothing), from a configured static build:
-#   scripts/hot-text.sh [BUILD_DIR]
+#   scripts/hot-text.sh [BUILD_DIR]      (HOT_TEXT_KEEP=1 keeps its work directory)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=tests/lib/common.sh
@@ -35,7 +35,7 @@ cleanup() {
   local p
   for p in "${pids[@]}"; do kill "${p}" 2>/dev/null || true; done
   for p in "${pids[@]}"; do wait "${p}" 2>/dev/null || true; done
-  rm -rf -- "${WORK:?}"
+  [[ -n ${HOT_TEXT_KEEP:-} ]] || rm -rf -- "${WORK:?}"
 }
 exit_traps cleanup
 

@@ -22,7 +22,7 @@ import sys
 
 
 def text_input_sections(map_path):
-    """[(address, size, section name, file)] of .text, by address."""
+    """[(address, size, section name, file)] of .text (and .text.hot), by address."""
     secs = []
     in_text = False
     pending = None
@@ -31,10 +31,12 @@ def text_input_sections(map_path):
     addr_line = re.compile(r"^\s+0x([0-9a-f]+)\s+0x([0-9a-f]+)\s+(\S.*)$")
     with open(map_path, errors="replace") as f:
         for line in f:
-            if re.match(r"^\.text\s", line):
+            # .text, and .text.hot when the binary was laid out by a list
+            # already (the input sections there are named as anywhere).
+            if re.match(r"^\.text(\.hot)?\s", line):
                 in_text = True
                 continue
-            if in_text and re.match(r"^\.\S", line):
+            if re.match(r"^\.\S", line):
                 in_text = False
             if not in_text:
                 continue
@@ -56,14 +58,17 @@ def text_input_sections(map_path):
     return sorted(s for s in secs if s[1] > 0)
 
 
-def executed(callgrind_path, binary_suffix):
-    """(addresses executed in the binary, address of main) of one profile."""
-    names, fns = {}, {}
+def executed(callgrind_path):
+    """(addresses executed in the object that ran main, the address of main)
+    of one profile. The object is found by main, not by name: valgrind names
+    a binary laid out by this list "???"."""
+    fns = {}
     pos = 0
-    in_binary = False
+    ob = None
     current_fn = None
     main_addr = None
-    addrs = set()
+    main_ob = None
+    addrs = {}  # object id -> addresses
     compressed = re.compile(r"^(c?ob|c?fn)=\((\d+)\)(?: (.*))?$")
     with open(callgrind_path, errors="replace") as f:
         for line in f:
@@ -73,13 +78,12 @@ def executed(callgrind_path, binary_suffix):
             m = compressed.match(line)
             if m:
                 kind, ident, name = m.groups()
-                table = names if kind.endswith("ob") else fns
-                if name:
-                    table[ident] = name
+                if kind.endswith("fn") and name:
+                    fns[ident] = name
                 if kind == "ob":
-                    in_binary = table.get(ident, "").endswith(binary_suffix)
+                    ob = ident
                 elif kind == "fn":
-                    current_fn = table.get(ident)
+                    current_fn = fns.get(ident)
                 continue
             tok = line.split()[0]
             if "=" in tok:
@@ -92,11 +96,10 @@ def executed(callgrind_path, binary_suffix):
                 pos = pos + n if tok[0] == "+" else pos - n
             elif tok != "*":
                 continue
-            if in_binary:
-                addrs.add(pos)
-                if current_fn == "main" and (main_addr is None or pos < main_addr):
-                    main_addr = pos
-    return addrs, main_addr
+            addrs.setdefault(ob, set()).add(pos)
+            if current_fn == "main" and (main_addr is None or pos < main_addr):
+                main_addr, main_ob = pos, ob
+    return addrs.get(main_ob, set()), main_addr
 
 
 def pattern(section, file):
@@ -120,9 +123,8 @@ def main(argv):
     link_main = next(int(l.split()[0], 16) for l in nm.splitlines()
                      if l.endswith(" T main"))
     hot = {}  # section index -> the first profile (in argument order) that ran it
-    suffix = "/" + os.path.basename(binary)
     for rank, path in enumerate(argv[4:]):
-        addrs, main_addr = executed(path, suffix)
+        addrs, main_addr = executed(path)
         if main_addr is None:
             print(f"{path}: main never ran in {binary}", file=sys.stderr)
             return 1
