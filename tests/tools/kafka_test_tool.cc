@@ -136,7 +136,7 @@ int CreateTopic(const Args& a) {
     names.push_back(a.topic);
   } else {
     for (long i = a.start; i < a.start + a.count; ++i) {
-      char n[16];
+      char n[24];  // "-" and any long, zero-padded to 5 digits
       std::snprintf(n, sizeof(n), "-%05ld", i);
       names.push_back(a.topic + n);
     }
