@@ -15,7 +15,8 @@
 // the topics this broker hosts a replica of, plus the topics of reassignments
 // in progress (listed every poll) — when those are at most half of the
 // cluster's partitions; otherwise (and in every smaller cluster, where the
-// saving is a few kilobytes) every poll asks for every topic. Every topic is asked for again at least every `all_topics_every`.
+// saving is a few kilobytes) every poll asks for every topic. Every topic is
+// asked for again at least every `all_topics_every`.
 // So this broker's own partitions (what readiness and its own restart safety
 // judge) are always from the latest poll; partitions of topics it does not
 // host, and topics created since, are at most `all_topics_every` (plus a
@@ -96,7 +97,8 @@ class Poller {
   // controller. Returns whether the quorum came.
   bool PollController(ClusterMetadata* c);
   void FillQuorum(ClusterMetadata* c);
-  // The topics to ask for (empty: all), given the previous poll's data.
+  // Whether this poll asks for every topic, given the previous poll's data;
+  // when not, `topics` lists the ones it asks for (possibly none).
   bool AskAllTopics(const ClusterMetadata& prev, MonoTime now,
                     std::vector<std::string>* topics) const;
   // Counts a failed request in options_.stats (when set).
